@@ -1,0 +1,49 @@
+# Flight School. Quick start: `make run` (serve the app), `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint fmt lock system-deps toolchain clean bench
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip sync --quiet -p $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py --server.port 8501
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+toolchain: $(STAMP)
+	$(BIN)/flightschool cluster toolchain
+
+test: $(STAMP) system-deps toolchain
+	$(BIN)/pytest -m "not kind" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check flightschool tests benchmarks app.py
+	$(BIN)/ruff format --check flightschool tests benchmarks app.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/flightschool content validate
+
+fmt: $(STAMP)
+	$(BIN)/ruff format flightschool tests benchmarks app.py
+	$(BIN)/ruff check --fix flightschool tests benchmarks app.py
+
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
+	@sed -i '1,2c# Pinned environment for Flight School (regenerate: make lock).' requirements.lock
+
+bench: $(STAMP) toolchain
+	$(BIN)/python benchmarks/app.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

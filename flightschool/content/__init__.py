@@ -1,0 +1,1 @@
+"""Course content: lessons (Markdown), quiz banks (YAML) and their validation."""

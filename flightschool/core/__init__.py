@@ -1,0 +1,1 @@
+"""Bottom layer: process execution and well-known paths, shared by every other package."""

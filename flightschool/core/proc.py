@@ -1,0 +1,126 @@
+"""The one place where Flight School starts other programs.
+
+Every call takes an argument list (never a shell string) and a timeout, so a hung tool
+cannot hang the app, and a missing tool becomes a clear error instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ToolError(RuntimeError):
+    """A program could not be started, timed out, or failed when success was required."""
+
+
+@dataclass(frozen=True)
+class Result:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def _environment(env: Mapping[str, str] | None, inherit: bool) -> dict[str, str]:
+    merged = dict(os.environ) if inherit else {"PATH": os.environ.get("PATH", "")}
+    if env:
+        merged.update(env)
+    return merged
+
+
+def run(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    timeout: float,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    inherit_env: bool = True,
+    check: bool = False,
+    input_text: str | None = None,
+) -> Result:
+    """Run a program to completion and capture its output."""
+    argv = tuple(os.fspath(a) for a in args)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(  # noqa: S603 - argument list, no shell
+            argv,
+            cwd=cwd,
+            env=_environment(env, inherit_env),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"{argv[0]}: program not found") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:g} s") from exc
+    result = Result(argv, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+    if check and not result.ok:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise ToolError(
+            f"{Path(argv[0]).name} exited with {result.returncode}: " + " | ".join(detail)
+        )
+    return result
+
+
+def stream(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    timeout: float,
+    on_line: Callable[[str], None],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    log_file: Path | None = None,
+) -> int:
+    """Run a program, passing each output line (stdout and stderr merged) to `on_line`.
+
+    Used for long work (builds, `airflow dags test`) where the user must see progress.
+    Returns the exit code; a timeout kills the process and raises ToolError.
+    """
+    argv = [os.fspath(a) for a in args]
+    deadline = time.monotonic() + timeout
+    log = log_file.open("a", encoding="utf-8") if log_file else None
+    try:
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
+                argv,
+                cwd=cwd,
+                env=_environment(env, True),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+            )
+        except FileNotFoundError as exc:
+            raise ToolError(f"{argv[0]}: program not found") from exc
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if log:
+                log.write(line)
+            on_line(line.rstrip("\n"))
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:g} s")
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            return proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired as exc:
+            proc.kill()
+            proc.wait()
+            raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:g} s") from exc
+    finally:
+        if log:
+            log.close()

@@ -1,0 +1,1 @@
+"""The learner's progress: lessons, quiz attempts, lab grades and review cards."""

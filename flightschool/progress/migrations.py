@@ -1,0 +1,64 @@
+"""Schema versions and how to move between them.
+
+Why not Alembic: the store is a handful of tables, opened by an app that must migrate
+itself on start with no alembic.ini or script directory, on SQLite and PostgreSQL alike.
+The rule is Alembic's own: a new database is created from the current models and stamped
+with the latest version; an existing one runs each pending step in order, inside one
+transaction per step, and records the version it reached. A database written by a newer
+Flight School is refused with a clear message rather than damaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from flightschool.progress.schema import Base, SchemaVersion
+
+Step = Callable[[Connection], None]
+
+# (version, step). Version 1 is the schema created from the models. Append new steps
+# (e.g. `op_add_column`) with the next number; never edit a released step.
+STEPS: Sequence[tuple[int, Step]] = ()
+BASE_VERSION = 1
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def latest(steps: Sequence[tuple[int, Step]] = STEPS) -> int:
+    return max([BASE_VERSION, *(v for v, _ in steps)])
+
+
+def current_version(conn: Connection) -> int | None:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return None
+    return conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).scalar()
+
+
+def migrate(engine: Engine, steps: Sequence[tuple[int, Step]] = STEPS) -> int:
+    """Bring the database to the latest version; return that version."""
+    target = latest(steps)
+    with engine.begin() as conn:
+        version = current_version(conn)
+        if version is None:
+            Base.metadata.create_all(conn)
+            conn.execute(SchemaVersion.__table__.insert().values(id=1, version=target))
+            return target
+    if version > target:
+        raise SchemaTooNew(
+            f"the progress database is at schema version {version}, newer than this "
+            f"Flight School understands ({target}); upgrade Flight School or use another database"
+        )
+    for number, step in sorted(steps, key=lambda s: s[0]):
+        if number <= version:
+            continue
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(
+                SchemaVersion.__table__.update().where(SchemaVersion.id == 1).values(version=number)
+            )
+        version = number
+    return version

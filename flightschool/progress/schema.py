@@ -1,0 +1,101 @@
+"""Tables of the progress store (SQLAlchemy 2 typed ORM). The latest schema lives here;
+`migrations.py` says how an older database reaches it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int]
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LessonProgress(Base):
+    __tablename__ = "lesson_progress"
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    first_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[str] = mapped_column(String(80))
+    mode: Mapped[str] = mapped_column(String(20))
+    seed: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    max_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QuizAnswer(Base):
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(80))
+    answer: Mapped[object] = mapped_column(JSON)
+    correct: Mapped[bool]
+    points: Mapped[float]
+    max_points: Mapped[float]
+    seconds: Mapped[float]
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LabAttempt(Base):
+    __tablename__ = "lab_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    lab_id: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    score: Mapped[float]
+    max_score: Mapped[float]
+    passed: Mapped[bool]
+    checks: Mapped[object] = mapped_column(JSON)
+
+
+class ReviewCard(Base):
+    __tablename__ = "review_cards"
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[object] = mapped_column(JSON)
+    due: Mapped[datetime]
+    lapses: Mapped[int] = mapped_column(default=0)
+
+
+class Activity(Base):
+    """Everything else worth remembering: hints shown, solutions viewed, pages opened."""
+
+    __tablename__ = "activity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(160))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[object] = mapped_column(JSON, default=dict)

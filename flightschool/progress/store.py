@@ -1,0 +1,383 @@
+"""The progress store: the one API the app uses to read and write a learner's progress.
+
+Every write is its own committed transaction, so nothing acknowledged is lost if the
+app is killed a moment later.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from flightschool.progress import migrations
+from flightschool.progress.db import make_engine
+from flightschool.progress.schema import (
+    Activity,
+    LabAttempt,
+    LessonProgress,
+    Profile,
+    QuizAnswer,
+    QuizAttempt,
+    ReviewCard,
+    utcnow,
+)
+
+EXPORT_FORMAT = "flightschool-profile"
+EXPORT_VERSION = 1
+MAX_NAME = 80
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    id: int
+    quiz_id: str
+    mode: str
+    started_at: datetime
+    finished_at: datetime | None
+    score: float
+    max_score: float
+    answered: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+
+class ProgressStore:
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine or make_engine()
+        self.version = migrations.migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # ------------------------------------------------------------------ profiles
+    def profiles(self) -> list[str]:
+        with self._tx() as s:
+            return list(s.scalars(select(Profile.name).order_by(Profile.created_at, Profile.id)))
+
+    def ensure_profile(self, name: str) -> int:
+        clean = " ".join(name.split())
+        if not clean:
+            raise ProfileError("a profile needs a name")
+        if len(clean) > MAX_NAME:
+            raise ProfileError(f"a profile name has at most {MAX_NAME} characters")
+        with self._tx() as s:
+            found = s.scalar(select(Profile.id).where(Profile.name == clean))
+            if found is not None:
+                return found
+            profile = Profile(name=clean)
+            s.add(profile)
+            s.flush()
+            return profile.id
+
+    def _profile_id(self, s: Session, name: str) -> int:
+        found = s.scalar(select(Profile.id).where(Profile.name == name))
+        if found is None:
+            raise ProfileError(f"no profile named {name!r}")
+        return found
+
+    # ------------------------------------------------------------------ lessons
+    def mark_viewed(self, profile: str, lesson_id: str) -> None:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            row = s.get(LessonProgress, (pid, lesson_id))
+            if row is None:
+                s.add(LessonProgress(profile_id=pid, lesson_id=lesson_id))
+            else:
+                row.last_viewed_at = utcnow()
+
+    def set_complete(self, profile: str, lesson_id: str, done: bool = True) -> None:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            row = s.get(LessonProgress, (pid, lesson_id))
+            if row is None:
+                row = LessonProgress(profile_id=pid, lesson_id=lesson_id)
+                s.add(row)
+            row.completed_at = utcnow() if done else None
+
+    def completed_lessons(self, profile: str) -> set[str]:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            rows = s.scalars(
+                select(LessonProgress.lesson_id).where(
+                    LessonProgress.profile_id == pid, LessonProgress.completed_at.is_not(None)
+                )
+            )
+            return set(rows)
+
+    def last_viewed_lesson(self, profile: str) -> str | None:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            return s.scalar(
+                select(LessonProgress.lesson_id)
+                .where(LessonProgress.profile_id == pid)
+                .order_by(LessonProgress.last_viewed_at.desc())
+                .limit(1)
+            )
+
+    # ------------------------------------------------------------------ quizzes
+    def start_attempt(self, profile: str, quiz_id: str, mode: str, seed: str) -> int:
+        with self._tx() as s:
+            attempt = QuizAttempt(
+                profile_id=self._profile_id(s, profile), quiz_id=quiz_id, mode=mode, seed=seed
+            )
+            s.add(attempt)
+            s.flush()
+            return attempt.id
+
+    def record_answer(
+        self,
+        attempt_id: int,
+        question_id: str,
+        answer: Any,
+        *,
+        correct: bool,
+        points: float,
+        max_points: float,
+        seconds: float,
+    ) -> None:
+        """Store one answer (re-answering the same question in an attempt replaces it)."""
+        seconds = seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
+        with self._tx() as s:
+            attempt = s.get(QuizAttempt, attempt_id)
+            if attempt is None:
+                raise ValueError(f"no quiz attempt {attempt_id}")
+            s.execute(
+                delete(QuizAnswer).where(
+                    QuizAnswer.attempt_id == attempt_id, QuizAnswer.question_id == question_id
+                )
+            )
+            s.add(
+                QuizAnswer(
+                    attempt_id=attempt_id,
+                    question_id=question_id,
+                    answer=_jsonable(answer),
+                    correct=correct,
+                    points=points,
+                    max_points=max_points,
+                    seconds=round(seconds, 3),
+                )
+            )
+            s.flush()
+            totals = s.execute(
+                select(func.sum(QuizAnswer.points), func.sum(QuizAnswer.max_points)).where(
+                    QuizAnswer.attempt_id == attempt_id
+                )
+            ).one()
+            attempt.score = float(totals[0] or 0.0)
+            attempt.max_score = float(totals[1] or 0.0)
+
+    def finish_attempt(self, attempt_id: int) -> None:
+        with self._tx() as s:
+            attempt = s.get(QuizAttempt, attempt_id)
+            if attempt is not None and attempt.finished_at is None:
+                attempt.finished_at = utcnow()
+
+    def answers(self, attempt_id: int) -> list[dict[str, Any]]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id).order_by(QuizAnswer.id)
+            )
+            return [
+                {
+                    "question_id": r.question_id,
+                    "answer": r.answer,
+                    "correct": r.correct,
+                    "points": r.points,
+                    "max_points": r.max_points,
+                    "seconds": r.seconds,
+                }
+                for r in rows
+            ]
+
+    def attempts(self, profile: str, quiz_id: str | None = None) -> list[AttemptSummary]:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            query = (
+                select(QuizAttempt, func.count(QuizAnswer.id))
+                .outerjoin(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
+                .where(QuizAttempt.profile_id == pid)
+                .group_by(QuizAttempt.id)
+                .order_by(QuizAttempt.started_at, QuizAttempt.id)
+            )
+            if quiz_id:
+                query = query.where(QuizAttempt.quiz_id == quiz_id)
+            return [
+                AttemptSummary(a.id, a.quiz_id, a.mode, a.started_at, a.finished_at, a.score, a.max_score, n)
+                for a, n in s.execute(query)
+            ]
+
+    def question_history(self, profile: str) -> dict[str, list[bool]]:
+        """question id -> results, oldest first (for mastery and review)."""
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            rows = s.execute(
+                select(QuizAnswer.question_id, QuizAnswer.correct)
+                .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+                .where(QuizAttempt.profile_id == pid)
+                .order_by(QuizAnswer.answered_at, QuizAnswer.id)
+            )
+            history: dict[str, list[bool]] = {}
+            for qid, ok in rows:
+                history.setdefault(qid, []).append(bool(ok))
+            return history
+
+    # ------------------------------------------------------------------ labs
+    def record_lab(
+        self, profile: str, lab_id: str, *, score: float, max_score: float, passed: bool, checks: list[dict[str, Any]]
+    ) -> int:
+        with self._tx() as s:
+            row = LabAttempt(
+                profile_id=self._profile_id(s, profile),
+                lab_id=lab_id,
+                score=score,
+                max_score=max_score,
+                passed=passed,
+                checks=_jsonable(checks),
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def best_lab_scores(self, profile: str) -> dict[str, tuple[float, float]]:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            rows = s.execute(
+                select(LabAttempt.lab_id, func.max(LabAttempt.score), func.max(LabAttempt.max_score))
+                .where(LabAttempt.profile_id == pid)
+                .group_by(LabAttempt.lab_id)
+            )
+            return {lab: (float(best), float(top)) for lab, best, top in rows}
+
+    # ------------------------------------------------------------------ activity
+    def log(self, profile: str, kind: str, ref: str, data: dict[str, Any] | None = None) -> None:
+        with self._tx() as s:
+            s.add(Activity(profile_id=self._profile_id(s, profile), kind=kind, ref=ref, data=_jsonable(data or {})))
+
+    def activity(self, profile: str, kind: str | None = None) -> list[dict[str, Any]]:
+        with self._tx() as s:
+            query = select(Activity).where(Activity.profile_id == self._profile_id(s, profile))
+            if kind:
+                query = query.where(Activity.kind == kind)
+            return [
+                {"kind": a.kind, "ref": a.ref, "at": a.at, "data": a.data}
+                for a in s.scalars(query.order_by(Activity.at, Activity.id))
+            ]
+
+    # ------------------------------------------------------------------ export / import
+    def export_profile(self, profile: str) -> dict[str, Any]:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            attempts = []
+            for a in s.scalars(select(QuizAttempt).where(QuizAttempt.profile_id == pid).order_by(QuizAttempt.id)):
+                answers = s.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == a.id).order_by(QuizAnswer.id))
+                attempts.append(
+                    {
+                        **_row(a, "quiz_id", "mode", "seed", "started_at", "finished_at", "score", "max_score"),
+                        "answers": [
+                            _row(x, "question_id", "answer", "correct", "points", "max_points", "seconds", "answered_at")
+                            for x in answers
+                        ],
+                    }
+                )
+            return {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "profile": profile,
+                "lessons": [
+                    _row(r, "lesson_id", "first_viewed_at", "last_viewed_at", "completed_at")
+                    for r in s.scalars(select(LessonProgress).where(LessonProgress.profile_id == pid))
+                ],
+                "quiz_attempts": attempts,
+                "lab_attempts": [
+                    _row(r, "lab_id", "at", "score", "max_score", "passed", "checks")
+                    for r in s.scalars(select(LabAttempt).where(LabAttempt.profile_id == pid).order_by(LabAttempt.id))
+                ],
+                "review_cards": [
+                    _row(r, "card_id", "kind", "state", "due", "lapses")
+                    for r in s.scalars(select(ReviewCard).where(ReviewCard.profile_id == pid))
+                ],
+                "activity": [
+                    _row(r, "kind", "ref", "at", "data")
+                    for r in s.scalars(select(Activity).where(Activity.profile_id == pid).order_by(Activity.id))
+                ],
+            }
+
+    def import_profile(self, data: Any, as_name: str | None = None) -> str:
+        """Import an exported profile under a new name; never overwrites an existing one."""
+        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+            raise ProfileError("this file is not a Flight School profile export")
+        if data.get("version") != EXPORT_VERSION:
+            raise ProfileError(f"unsupported export version {data.get('version')!r}")
+        name = " ".join(str(as_name or data.get("profile") or "").split())
+        if name in self.profiles():
+            raise ProfileError(f"a profile named {name!r} already exists; choose another name")
+        try:
+            with self._tx() as s:
+                profile = Profile(name=name)
+                s.add(profile)
+                s.flush()
+                pid = profile.id
+                for r in data.get("lessons", []):
+                    s.add(LessonProgress(profile_id=pid, **_dates(r, "first_viewed_at", "last_viewed_at", "completed_at")))
+                for a in data.get("quiz_attempts", []):
+                    answers = a.get("answers", [])
+                    fields = {k: v for k, v in a.items() if k != "answers"}
+                    attempt = QuizAttempt(profile_id=pid, **_dates(fields, "started_at", "finished_at"))
+                    s.add(attempt)
+                    s.flush()
+                    for x in answers:
+                        s.add(QuizAnswer(attempt_id=attempt.id, **_dates(x, "answered_at")))
+                for r in data.get("lab_attempts", []):
+                    s.add(LabAttempt(profile_id=pid, **_dates(r, "at")))
+                for r in data.get("review_cards", []):
+                    s.add(ReviewCard(profile_id=pid, **_dates(r, "due")))
+                for r in data.get("activity", []):
+                    s.add(Activity(profile_id=pid, **_dates(r, "at")))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ProfileError(f"the export is damaged: {exc}") from exc
+        return name
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_encode))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _row(obj: Any, *names: str) -> dict[str, Any]:
+    out = {}
+    for n in names:
+        v = getattr(obj, n)
+        out[n] = v.isoformat() if isinstance(v, datetime) else v
+    return out
+
+
+def _dates(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    out = dict(row)
+    for n in names:
+        if out.get(n) is not None:
+            out[n] = datetime.fromisoformat(out[n])
+    return out

@@ -1,0 +1,55 @@
+"""The app shell: navigation generated from the content catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from flightschool.content.errors import ContentError
+from flightschool.ui import nav
+from flightschool.ui.components.cards import error_card
+from flightschool.ui.identity import current_profile
+from flightschool.ui.pages import home, lesson, progress, quizzes
+from flightschool.ui.state import Context, catalog, store
+
+
+def main(start: str = "home") -> None:
+    """Build every page and run the selected one. `start` names the default page
+    (tests use it to open a page directly through the real navigation)."""
+    st.set_page_config(page_title="Flight School", page_icon="✈️", layout="wide")
+    cat = catalog()
+    ctx = Context(cat, store(), current_profile(store()))
+
+    def page(key: str, fn: Callable[[], None], title: str, url: str, icon: str) -> st.Page:
+        return st.Page(fn, title=title, url_path=url, icon=icon, default=key == start)
+
+    pages: dict[str, st.Page] = {
+        "home": page("home", lambda: home.render(ctx), "Home", "home", "🏠"),
+        "quizzes": page("quizzes", lambda: quizzes.render(ctx), "Quizzes", "quizzes", "📝"),
+        "progress": page("progress", lambda: progress.render(ctx), "Progress", "progress", "📈"),
+    }
+    sections: dict[str, list[st.Page]] = {"": [pages["home"]]}
+    for module, members in cat.modules():
+        for item in members:
+            key = f"lesson:{item.id}"
+            pages[key] = page(key, _lesson_page(ctx, item.id), item.meta.title, item.id, "📘")
+            sections.setdefault(module, []).append(pages[key])
+    for broken in cat.broken:
+        if broken.kind == "lesson":
+            key = f"lesson:{broken.name}"
+            render = _broken_page(broken.name, broken.errors, cat.root)
+            pages[key] = page(key, render, f"{broken.name} (broken)", broken.name, "⚠️")
+            sections.setdefault("Needs fixing", []).append(pages[key])
+    sections["Practice"] = [pages["quizzes"], pages["progress"]]
+    nav.register(pages)
+    st.navigation(sections, expanded=True).run()
+
+
+def _lesson_page(ctx: Context, lesson_id: str) -> Callable[[], None]:
+    return lambda: lesson.render(ctx, lesson_id)
+
+
+def _broken_page(name: str, errors: tuple[ContentError, ...], root: Path) -> Callable[[], None]:
+    return lambda: error_card(f"Lesson {name}", errors, root)

@@ -1,0 +1,100 @@
+"""Asking a question and showing its feedback, for every auto-scored question type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from flightschool.content.models import (
+    MultipleChoice,
+    Ordering,
+    Question,
+    ShortAnswer,
+    SingleChoice,
+    SpotTheMistake,
+    TrueFalse,
+)
+from flightschool.content.scoring import Outcome, shuffled
+
+TYPE_LABELS = {
+    "single": "Single choice",
+    "multiple": "Multiple choice: pick all that apply",
+    "true_false": "True or false",
+    "spot_mistake": "Spot the mistake: pick the wrong line(s)",
+    "ordering": "Ordering: pick the items in the right order",
+    "short_answer": "Short answer",
+    "interview": "Interview question",
+}
+
+
+def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any | None:
+    """Render the input for `question`; return the answer by value, or None if incomplete."""
+    st.caption(f"{TYPE_LABELS[question.type]} · {question.difficulty.value}")
+    st.markdown(question.prompt)
+    order_seed = f"{seed}:{question.id}"
+    if isinstance(question, SingleChoice):
+        texts = shuffled([o.text for o in question.options], order_seed)
+        return st.radio("Your answer", texts, index=None, key=key, disabled=disabled, label_visibility="collapsed")
+    if isinstance(question, MultipleChoice):
+        texts = shuffled([o.text for o in question.options], order_seed)
+        picked = [t for i, t in enumerate(texts) if st.checkbox(t, key=f"{key}:{i}", disabled=disabled)]
+        return picked or None
+    if isinstance(question, TrueFalse):
+        choice = st.radio(
+            "Your answer", ["True", "False"], index=None, key=key, horizontal=True, disabled=disabled,
+            label_visibility="collapsed",
+        )
+        return None if choice is None else choice == "True"
+    if isinstance(question, SpotTheMistake):
+        st.code(question.code, language=question.language, line_numbers=True)
+        lines = question.code_lines
+        picked_lines = st.multiselect(
+            "Wrong line(s)",
+            list(range(1, len(lines) + 1)),
+            format_func=lambda n: f"{n}: {lines[n - 1].strip()[:70]}",
+            key=key,
+            disabled=disabled,
+        )
+        return sorted(picked_lines) or None
+    if isinstance(question, Ordering):
+        items = shuffled(question.items, order_seed)
+        order = st.multiselect(
+            "Pick every item, first to last", items, key=key, disabled=disabled,
+            placeholder="Choose the first step…",
+        )
+        return order if len(order) == len(items) else None
+    if isinstance(question, ShortAnswer):
+        text = st.text_input("Your answer", key=key, disabled=disabled)
+        return text.strip() or None
+    st.info("Interview questions are practised on the mock interview page.")
+    return None
+
+
+def feedback(question: Question, outcome: Outcome) -> None:
+    if outcome.correct:
+        st.success(f"Correct · {outcome.points:g}/{outcome.max_points:g}", icon="✅")
+    elif outcome.points > 0:
+        st.warning(f"Partly right · {outcome.points:g}/{outcome.max_points:g}", icon="🟡")
+    else:
+        st.error(f"Not quite · 0/{outcome.max_points:g}", icon="❌")
+    right = correct_answer_text(question)
+    if right and not outcome.correct:
+        st.markdown(f"**Right answer:** {right}")
+    st.markdown(question.explanation)
+    for note in outcome.feedback:
+        st.caption(note)
+
+
+def correct_answer_text(question: Question) -> str:
+    if isinstance(question, SingleChoice | MultipleChoice):
+        return "; ".join(sorted(question.correct_texts))
+    if isinstance(question, TrueFalse):
+        return str(question.answer)
+    if isinstance(question, SpotTheMistake):
+        return ", ".join(f"line {n}" for n in sorted(question.mistakes))
+    if isinstance(question, Ordering):
+        return " → ".join(question.items)
+    if isinstance(question, ShortAnswer):
+        return question.accept[0] if question.accept else ""
+    return ""

@@ -1,0 +1,1 @@
+"""One module per page. Each exposes `render(ctx, ...)`."""

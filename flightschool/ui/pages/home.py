@@ -1,0 +1,54 @@
+"""Home: the course map by module, progress per module, and where to continue."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from flightschool.ui import nav
+from flightschool.ui.components.cards import error_card
+from flightschool.ui.state import Context
+
+
+def render(ctx: Context) -> None:
+    st.title("Flight School")
+    st.caption("Apache Airflow on Kubernetes: lessons, quizzes and hands-on labs for senior interviews.")
+    catalog = ctx.catalog
+    done = ctx.store.completed_lessons(ctx.profile)
+    lessons = list(catalog.lessons.values())
+    _continue(ctx, done)
+    total = len(lessons)
+    finished = sum(1 for lesson in lessons if lesson.id in done)
+    st.progress(finished / total if total else 0.0, text=f"Course progress: {finished} of {total} lessons")
+    for module, members in catalog.modules():
+        complete = sum(1 for lesson in members if lesson.id in done)
+        with st.container(border=True):
+            st.subheader(module)
+            st.progress(complete / len(members), text=f"{complete} of {len(members)} complete")
+            for lesson in members:
+                mark = "✅" if lesson.id in done else "📘"
+                nav.link(f"lesson:{lesson.id}", f"{lesson.meta.title} · {lesson.meta.minutes} min", icon=mark)
+    for item in catalog.broken:
+        error_card(f"{item.kind.capitalize()} {item.name}", item.errors, catalog.root)
+    if catalog.errors:
+        with st.expander(f"Content problems ({len(catalog.errors)})"):
+            st.code("\n".join(str(e.relative_to(catalog.root)) for e in catalog.errors), language="text")
+
+
+def _continue(ctx: Context, done: set[str]) -> None:
+    lessons = list(ctx.catalog.lessons.values())
+    if not lessons:
+        st.info("No lessons yet. Add Markdown files to lessons/.")
+        return
+    last = ctx.store.last_viewed_lesson(ctx.profile)
+    if last in ctx.catalog.lessons and last not in done:
+        target, verb = ctx.catalog.lessons[last], "Continue where you left off"
+    else:
+        pending = [lesson for lesson in lessons if lesson.id not in done]
+        if not pending:
+            st.success("You have completed every lesson. Keep your edge with the quizzes.")
+            return
+        target = pending[0]
+        verb = "Start here" if last is None else "Next up"
+    with st.container(border=True):
+        st.markdown(f"**{verb}**")
+        nav.link(f"lesson:{target.id}", target.meta.title, icon="▶️")

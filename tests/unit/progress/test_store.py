@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+
+from flightschool.core.proc import run
+from flightschool.progress import migrations
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import ProfileError, ProgressStore
+from tests.postgres import postgres_server
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ProgressStore:
+    if request.param == "sqlite":
+        return ProgressStore(make_engine(f"sqlite:///{tmp_path / 'p.db'}"))
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:  # each test starts from an empty database
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    return ProgressStore(engine)
+
+
+def test_profiles_are_created_once_and_validated(store: ProgressStore) -> None:
+    first = store.ensure_profile("  Ana   Lee ")
+    assert store.ensure_profile("Ana Lee") == first
+    assert store.profiles() == ["Ana Lee"]
+    for bad in ("", "   ", "x" * 81):
+        with pytest.raises(ProfileError):
+            store.ensure_profile(bad)
+
+
+def test_lessons_and_quiz_attempts_are_recorded(store: ProgressStore) -> None:
+    store.ensure_profile("ana")
+    store.mark_viewed("ana", "01-a")
+    store.mark_viewed("ana", "02-b")
+    store.set_complete("ana", "01-a")
+    assert store.completed_lessons("ana") == {"01-a"}
+    assert store.last_viewed_lesson("ana") == "02-b"
+    store.set_complete("ana", "01-a", done=False)
+    assert store.completed_lessons("ana") == set()
+
+    attempt = store.start_attempt("ana", "01-a", "practice", "seed")
+    store.record_answer(attempt, "q1", ["b", "a"], correct=True, points=1, max_points=1, seconds=4.5)
+    store.record_answer(attempt, "q2", 3, correct=False, points=0, max_points=2, seconds=float("nan"))
+    store.record_answer(attempt, "q2", 4, correct=True, points=2, max_points=2, seconds=1)  # replaces
+    store.finish_attempt(attempt)
+    [summary] = store.attempts("ana")
+    assert (summary.score, summary.max_score, summary.answered) == (3.0, 3.0, 2)
+    assert summary.finished_at is not None
+    assert [a["answer"] for a in store.answers(attempt)] == [["b", "a"], 4]
+    assert store.question_history("ana") == {"q1": [True], "q2": [True]}
+
+
+def test_export_then_import_round_trips(store: ProgressStore) -> None:
+    store.ensure_profile("ana")
+    store.set_complete("ana", "01-a")
+    attempt = store.start_attempt("ana", "01-a", "practice", "s")
+    store.record_answer(attempt, "q1", "A pod", correct=True, points=1, max_points=1, seconds=2)
+    store.record_lab("ana", "01-first-pod", score=3, max_score=4, passed=False, checks=[{"id": "c1"}])
+    store.log("ana", "hint", "01-first-pod", {"n": 1})
+    exported = json.loads(json.dumps(store.export_profile("ana")))
+    assert store.import_profile(exported, "bob") == "bob"
+    again = store.export_profile("bob")
+    for key in ("lessons", "quiz_attempts", "lab_attempts", "activity"):
+        assert again[key] == exported[key]
+    assert store.best_lab_scores("bob") == {"01-first-pod": (3.0, 4.0)}
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ({"format": "other"}, "not a Flight School profile"),
+        ({"format": "flightschool-profile", "version": 99}, "unsupported export version"),
+        ({"format": "flightschool-profile", "version": 1, "profile": "x", "lessons": [{"nope": 1}]}, "damaged"),
+        ([], "not a Flight School profile"),
+    ],
+)
+def test_bad_imports_are_refused_and_change_nothing(store: ProgressStore, payload: object, words: str) -> None:
+    store.ensure_profile("ana")
+    with pytest.raises(ProfileError, match=words):
+        store.import_profile(payload)
+    assert store.profiles() == ["ana"]
+
+
+def test_import_never_overwrites_an_existing_profile(store: ProgressStore) -> None:
+    store.ensure_profile("ana")
+    with pytest.raises(ProfileError, match="already exists"):
+        store.import_profile(store.export_profile("ana"))
+
+
+_WRITER = """
+import os, sys
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import ProgressStore
+store = ProgressStore(make_engine(sys.argv[1]))
+store.ensure_profile("ana")
+attempt = store.start_attempt("ana", "quiz", "practice", "seed")
+store.record_answer(attempt, "q1", "A pod", correct=True, points=1, max_points=1, seconds=1)
+print("written", flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_a_committed_write_survives_the_process_being_killed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    result = run([sys.executable, "-c", _WRITER, url], timeout=60)
+    assert result.returncode == -9 and "written" in result.stdout
+    reopened = ProgressStore(make_engine(url))
+    [attempt] = reopened.attempts("ana")
+    assert reopened.answers(attempt.id)[0]["answer"] == "A pod"
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    store = ProgressStore(make_engine(f"sqlite:///{tmp_path / 'wal.db'}"))
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_pending_migration_steps_run_in_order(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    assert migrations.migrate(engine) == 1
+    ran: list[int] = []
+
+    def step(number: int) -> migrations.Step:
+        def apply(conn: Connection) -> None:
+            conn.execute(text(f"CREATE TABLE extra_{number} (id INTEGER)"))
+            ran.append(number)
+
+        return apply
+
+    steps = [(3, step(3)), (2, step(2))]
+    assert migrations.migrate(engine, steps) == 3
+    assert ran == [2, 3]
+    assert migrations.migrate(engine, steps) == 3  # nothing left to do
+    assert ran == [2, 3]
+    with pytest.raises(migrations.SchemaTooNew, match="version 3"):
+        migrations.migrate(engine)

@@ -1,0 +1,127 @@
+"""Every page rendered through the real navigation with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import ProgressStore
+
+
+def _open(page: str) -> None:
+    from flightschool.ui.app import main
+
+    main(start=page)
+
+
+def app(page: str = "home") -> AppTest:
+    at = AppTest.from_function(_open, args=(page,), default_timeout=30)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [h.value for h in at.header]
+    parts += [e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_home_shows_the_course_map_and_where_to_start(course: Path) -> None:
+    at = app()
+    assert not at.exception
+    assert "Flight School" in texts(at)
+    assert any("Fixture module" in s.value for s in at.subheader)
+    assert "Start here" in texts(at)
+
+
+def test_lesson_page_renders_sections_and_checks_an_inline_answer(course: Path) -> None:
+    at = app("lesson:01-basics")
+    assert not at.exception
+    assert [h.value for h in at.header][:2] == ["Overview", "The idea"]
+    at.radio(key="inline:01-basics:fx-pods").set_value("A pod")
+    at.button[0].click().run()  # the form's Check button
+    assert not at.exception
+    assert any("Correct" in s.value for s in at.success)
+    store = ProgressStore(make_engine())
+    assert store.question_history("learner") == {"fx-pods": [True]}
+
+
+def test_marking_a_lesson_complete_is_stored(course: Path) -> None:
+    at = app("lesson:02-more")
+    at.toggle(key="complete:02-more").set_value(True).run()
+    assert ProgressStore(make_engine()).completed_lessons("learner") == {"02-more"}
+    again = app("home")
+    assert "Next up" in texts(again) or "Continue" in texts(again)
+
+
+def test_quiz_practice_gives_feedback_and_retries_the_wrong_ones(course: Path) -> None:
+    at = app("quizzes")
+    assert not at.exception
+    [start] = [b for b in at.button if b.label == "Start practice"]
+    start.click().run()
+    for _ in range(6):
+        assert not at.exception
+        caption = " ".join(c.value for c in at.caption)
+        if "Single choice" in caption:
+            at.radio[0].set_value("A DAG")
+        elif "True or false" in caption:
+            at.radio[0].set_value("True")
+        elif "Multiple choice" in caption:
+            for box in at.checkbox:
+                box.set_value(box.label in ("Pod", "Job"))
+        elif "Spot the mistake" in caption:
+            at.multiselect[0].set_value([2])
+        elif "Ordering" in caption:
+            at.multiselect[0].set_value(["Pending", "Running", "Succeeded"])
+        elif "Short answer" in caption:
+            at.text_input[0].input("KubernetesExecutor")
+        [check] = [b for b in at.button if b.label == "Check answer"]
+        check.click().run()
+        assert at.success or at.error
+        [nxt] = [b for b in at.button if b.label in ("Next question →", "See results")]
+        nxt.click().run()
+    assert any(m.label == "Score" and m.value == "5 / 6" for m in at.metric)
+    [retry] = [b for b in at.button if b.label.startswith("Retry the 1 wrong")]
+    retry.click().run()
+    assert "Question 1 of 1" in at.get("progress")[0].proto.text
+    attempts = ProgressStore(make_engine()).attempts("learner")
+    assert [(a.mode, a.answered) for a in attempts] == [("practice", 6), ("retry", 0)]
+
+
+def test_progress_page_charts_attempts_and_exports(course: Path) -> None:
+    store = ProgressStore(make_engine())
+    store.ensure_profile("learner")
+    attempt = store.start_attempt("learner", "01-basics", "practice", "s")
+    store.record_answer(attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=3)
+    at = app("progress")
+    assert not at.exception
+    assert any(m.label == "Quiz attempts" and m.value == "1" for m in at.metric)
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_a_broken_lesson_shows_an_error_card_and_the_rest_works(course: Path) -> None:
+    (course / "lessons" / "03-bad.md").write_text("---\nid: 03-bad\ntitle: [oops\n---\n")
+    at = app()
+    assert not at.exception
+    assert any("03-bad" in e.value and "lessons/03-bad.md:4" in e.value for e in at.error)
+    assert any("Fixture module" in s.value for s in at.subheader)
+    broken = app("lesson:03-bad")
+    assert not broken.exception and broken.error
+
+
+def test_a_new_profile_can_be_created_and_keeps_its_own_progress(course: Path) -> None:
+    at = app("home")
+    at.text_input(key="new_profile_name").input("Grace")
+    [create] = [b for b in at.button if b.label == "Create"]
+    create.click().run()
+    assert not at.exception
+    assert at.selectbox(key="profile").value == "Grace"
+    assert at.query_params["profile"] == ["Grace"] or at.query_params["profile"] == "Grace"
+
+
+@pytest.mark.parametrize("page", ["home", "quizzes", "progress"])
+def test_pages_render_on_the_real_course(page: str) -> None:
+    at = app(page)
+    assert not at.exception
