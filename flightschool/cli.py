@@ -8,8 +8,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from flightschool.cluster.backend import BACKENDS, ClusterError, get_backend
+from flightschool.cluster.kube import KubeError
+from flightschool.cluster.nodes import ClusterConfigError
+from flightschool.cluster.toolchain import ToolchainError
 from flightschool.content.catalog import load_catalog
 from flightschool.core.paths import project_root
+from flightschool.core.proc import ToolError
+
+ENVIRONMENT_ERRORS = (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +41,22 @@ def _parser() -> argparse.ArgumentParser:
     validate = content.add_parser("validate", help="check every lesson and quiz; file:line errors")
     validate.add_argument("--root", type=Path, default=None)
     validate.set_defaults(func=_validate)
+
+    cluster = sub.add_parser("cluster", help="the lab cluster").add_subparsers()
+    for verb, helptext in (("up", "start (or reuse) the lab cluster"), ("down", "stop the lab cluster"),
+                           ("status", "components, nodes and version"), ("env", "print the KUBECONFIG line")):
+        cmd = cluster.add_parser(verb, help=helptext)
+        cmd.add_argument("--backend", choices=BACKENDS, default=None)
+        if verb in ("up", "status"):
+            cmd.add_argument("--json", action="store_true")
+        if verb == "up":
+            cmd.add_argument("--port", type=int, default=None, help="API server port (default: a free one)")
+        if verb == "down":
+            cmd.add_argument("--purge", action="store_true", help="also delete the cluster's data")
+        cmd.set_defaults(func=_cluster, verb=verb)
+    tool = cluster.add_parser("toolchain", help="find or build the embedded cluster's binaries")
+    tool.add_argument("--json", action="store_true")
+    tool.set_defaults(func=_toolchain)
     return parser
 
 
@@ -55,6 +78,63 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{len(catalog.errors)} problem(s); {summary}", file=sys.stderr)
         return 1
     print(f"content OK: {summary}")
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    try:
+        backend = get_backend(args.backend)
+        if args.verb == "up":
+            kwargs = {"port": args.port} if args.port is not None else {}
+            status = backend.up(_progress, **kwargs)
+        elif args.verb == "down":
+            backend.down(purge=args.purge)
+            print(f"cluster stopped{' and its data removed' if args.purge else ''}")
+            return 0
+        elif args.verb == "env":
+            print(f"export KUBECONFIG={backend.kubeconfig()}")
+            return 0
+        else:
+            status = backend.status()
+    except ENVIRONMENT_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(status.as_dict(), indent=2))
+    else:
+        _print_status(status)
+    return 0 if status.healthy or args.verb == "status" else 1
+
+
+def _print_status(status: object) -> None:
+    data = status.as_dict()  # type: ignore[attr-defined]
+    state = "healthy" if data["healthy"] else ("not created" if not data["exists"] else "unhealthy")
+    print(f"{data['backend']} cluster {data['name']}: {state} {data['server_version']}".rstrip())
+    for comp in data["components"]:
+        print(f"  {comp['name']:<24} {'running' if comp['alive'] else 'STOPPED':<8} pid {comp['pid']}")
+    for node in data["nodes"]:
+        taints = ",".join(f"{t['key']}={t.get('value', '')}:{t['effect']}" for t in node["taints"]) or "-"
+        print(f"  node {node['name']:<12} {'Ready' if node['ready'] else 'NotReady':<9} taints {taints}")
+    for problem in data["problems"]:
+        print(f"  ! {problem}")
+    if data["kubeconfig"]:
+        print(f"export KUBECONFIG={data['kubeconfig']}")
+
+
+def _toolchain(args: argparse.Namespace) -> int:
+    from flightschool.cluster import toolchain
+
+    try:
+        tc = toolchain.ensure(_progress)
+    except ENVIRONMENT_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
+    print(json.dumps(info, indent=2) if args.json else f"toolchain ({tc.source}): {tc.bin_dir}")
     return 0
 
 

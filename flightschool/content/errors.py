@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from flightschool.core.yamlpos import SourceError
 
-
-@dataclass(frozen=True, order=True)
-class ContentError:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-    def relative_to(self, root: Path) -> ContentError:
-        try:
-            return ContentError(self.path.relative_to(root), self.line, self.message)
-        except ValueError:
-            return self
+ContentError = SourceError
 
 
 class ContentLoadError(Exception):

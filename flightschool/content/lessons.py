@@ -15,7 +15,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
-from flightschool.content import yamlpos
+from flightschool.core import yamlpos
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import LessonMeta
 from flightschool.content.validation import pydantic_errors

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from flightschool.content import yamlpos
+from flightschool.core import yamlpos
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Question, QuizBank
 from flightschool.content.validation import pydantic_errors

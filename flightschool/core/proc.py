@@ -124,3 +124,48 @@ def stream(
     finally:
         if log:
             log.close()
+
+
+def spawn(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    log_file: Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Start a long-running background process in its own session; return its pid.
+
+    Its output goes to `log_file`; it outlives the caller (a CLI command that starts a
+    cluster component returns while the component keeps running).
+    """
+    argv = [os.fspath(a) for a in args]
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
+                argv,
+                cwd=cwd,
+                env=_environment(env, True),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise ToolError(f"{argv[0]}: program not found") from exc
+    return proc.pid
+
+
+def pid_alive(pid: int) -> bool:
+    """True if `pid` is a running (not zombie) process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"

@@ -7,11 +7,13 @@ each location tuple to the line where that value starts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 Location = tuple[str | int, ...]
 
@@ -79,3 +81,41 @@ def _build(
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, i), lines, constructor) for i, item in enumerate(node.value)]
     return constructor.construct_object(node, deep=True)
+
+
+@dataclass(frozen=True, order=True)
+class SourceError:
+    """A problem in a file, tied to a line so an author can jump straight to it."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+    def relative_to(self, root: Path) -> SourceError:
+        try:
+            return SourceError(self.path.relative_to(root), self.line, self.message)
+        except ValueError:
+            return self
+
+
+def validation_errors(
+    exc: ValidationError, path: Path, located: LocatedYAML, ignore: Collection[str] = ()
+) -> list[SourceError]:
+    """pydantic errors as file:line messages. `ignore` drops location parts such as the
+    tags that discriminated unions insert (`single`, `multiple`...)."""
+    out: list[SourceError] = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ignore))
+        message = err["msg"].removeprefix("Value error, ")
+        where = loc
+        if err["type"] in ("extra_forbidden", "missing") and loc:
+            verb = "unknown field" if err["type"] == "extra_forbidden" else "missing required field"
+            message = f"{verb} {loc[-1]!r}"
+            where = loc[:-1]
+        if where:
+            message = ".".join(str(p) for p in where) + ": " + message
+        out.append(SourceError(path, located.line_of(loc), message))
+    return out

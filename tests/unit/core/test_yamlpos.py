@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from flightschool.content import yamlpos
+from flightschool.core import yamlpos
 
 
 def test_lines_are_recorded_for_nested_values() -> None:

@@ -1,0 +1,69 @@
+"""The contract every lab cluster backend meets, and how a backend is chosen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+Progress = Callable[[str], None]
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot do what was asked; the message says what to do about it."""
+
+
+@dataclass
+class Status:
+    backend: str
+    name: str
+    exists: bool
+    healthy: bool
+    server_version: str = ""
+    kubeconfig: str = ""
+    components: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Backend(Protocol):
+    name: str
+
+    def up(self, progress: Progress = print) -> Status: ...
+
+    def down(self, purge: bool = False) -> None: ...
+
+    def status(self) -> Status: ...
+
+    def kubeconfig(self) -> Path: ...
+
+    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None: ...
+
+
+BACKENDS = ("embedded", "kind", "kubeconfig")
+
+
+def default_backend() -> str:
+    return os.environ.get("FLIGHTSCHOOL_BACKEND", "embedded")
+
+
+def get_backend(name: str | None = None) -> Backend:
+    name = name or default_backend()
+    if name == "embedded":
+        from flightschool.cluster.embedded import EmbeddedCluster
+
+        return EmbeddedCluster()
+    if name == "kind":
+        from flightschool.cluster.kind import KindCluster
+
+        return KindCluster()
+    if name == "kubeconfig":
+        from flightschool.cluster.external import ExternalCluster
+
+        return ExternalCluster()
+    raise ClusterError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")

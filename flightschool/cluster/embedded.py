@@ -1,0 +1,280 @@
+"""The embedded lab cluster: a real control plane (etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler) started by kwokctl with the binary runtime, kwok
+simulating the nodes from `cluster/nodes.yaml`, and the outcome watcher deciding what each
+pod does. No containers, no images, no Docker; everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flightschool.cluster import nodes as node_pool
+from flightschool.cluster import toolchain
+from flightschool.cluster.backend import ClusterError, Progress, Status
+from flightschool.cluster.kube import Kube, KubeError, wait_until
+from flightschool.cluster.namespaces import reset_namespace, wait_default_service_account
+from flightschool.core.paths import data_dir, project_root
+from flightschool.core.proc import ToolError, pid_alive, run, spawn
+
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
+WATCHER = "outcome-watcher"
+READY_TIMEOUT = 120.0
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class EmbeddedCluster:
+    name = "embedded"
+
+    def __init__(self, cluster_name: str | None = None) -> None:
+        self.cluster = cluster_name or os.environ.get("FLIGHTSCHOOL_CLUSTER_NAME", "flightschool")
+        self.kwok_workdir = data_dir() / "kwok"
+        self.state = data_dir() / "clusters" / self.cluster
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def cluster_dir(self) -> Path:
+        return self.kwok_workdir / "clusters" / self.cluster
+
+    def kubeconfig(self) -> Path:
+        return self.cluster_dir / "kubeconfig.yaml"
+
+    def _kwokctl(self, tc: toolchain.Toolchain, *args: str, timeout: float = 180) -> str:
+        env = {"KWOK_WORKDIR": str(self.kwok_workdir), "PATH": f"{tc.path('kubectl').parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        try:
+            result = run([tc.path("kwokctl"), *args], timeout=timeout, env=env)
+        except ToolError as exc:
+            raise ClusterError(f"kwokctl {args[0]} failed: {exc}") from exc
+        if not result.ok:
+            tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-4:])
+            raise ClusterError(f"kwokctl {' '.join(args[:2])} failed (exit {result.returncode}): {tail}")
+        return result.stdout
+
+    # ------------------------------------------------------------------ lock
+    @contextmanager
+    def _lock(self, wait: float = 300) -> Iterator[None]:
+        self.state.mkdir(parents=True, exist_ok=True)
+        path = self.state / "up.lock"
+        with path.open("a+") as handle:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        handle.seek(0)
+                        owner = handle.read().strip() or "another process"
+                        raise ClusterError(f"another `cluster up` ({owner}) holds {path}; wait for it or stop it") from None
+                    time.sleep(0.2)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------------ status
+    def _pids(self) -> dict[str, int | None]:
+        out: dict[str, int | None] = {}
+        for name in (*COMPONENTS, WATCHER):
+            pidfile = (self.state / f"{WATCHER}.pid") if name == WATCHER else self.cluster_dir / "pids" / f"{name}.pid"
+            try:
+                out[name] = int(pidfile.read_text().strip())
+            except (OSError, ValueError):
+                out[name] = None
+        return out
+
+    def _components(self) -> list[dict[str, Any]]:
+        return [{"name": n, "pid": pid, "alive": bool(pid and pid_alive(pid))} for n, pid in self._pids().items()]
+
+    def status(self) -> Status:
+        exists = (self.cluster_dir / "kwok.yaml").exists()
+        st = Status("embedded", self.cluster, exists, healthy=False, kubeconfig=str(self.kubeconfig()))
+        if not exists:
+            st.problems.append("the embedded cluster has not been created: run `flightschool cluster up`")
+            return st
+        st.components = self._components()
+        dead = [c["name"] for c in st.components if not c["alive"]]
+        st.problems += [f"{name} is not running" for name in dead]
+        if "kube-apiserver" not in dead:
+            try:
+                kube = Kube(self.kubeconfig(), timeout=3)
+                st.server_version = kube.server_version()
+                st.nodes = [_node_summary(n) for n in kube.nodes()]
+            except KubeError as exc:
+                st.problems.append(f"API server: {exc}")
+        not_ready = [n["name"] for n in st.nodes if not n["ready"]]
+        if not_ready:
+            st.problems.append("nodes not Ready: " + ", ".join(not_ready))
+        st.healthy = not st.problems and bool(st.nodes)
+        return st
+
+    # ------------------------------------------------------------------ up / down
+    def up(self, progress: Progress = print, port: int | None = None) -> Status:
+        started = time.monotonic()
+        pools = node_pool.load_pools()  # a bad nodes.yaml fails before anything starts
+        tc = toolchain.ensure(progress)
+        if port is not None and not _port_free(port):
+            raise ClusterError(f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another port")
+        with self._lock():
+            current = self.status()
+            if current.exists and current.healthy:
+                return current
+            if current.exists:
+                dead = [c["name"] for c in current.components if not c["alive"]]
+                control_dead = [d for d in dead if d != WATCHER]
+                if control_dead:
+                    progress(f"Restarting the cluster ({', '.join(control_dead)} not running); etcd data is kept")
+                    self._kwokctl(tc, "stop", "cluster", "--name", self.cluster)
+                    self._kwokctl(tc, "start", "cluster", "--name", self.cluster, "--wait", "2m")
+            else:
+                progress(f"Creating the embedded cluster {self.cluster!r} (Kubernetes {tc.versions.kubernetes})")
+                self._create(tc, port)
+            kube = Kube(self.kubeconfig())
+            if not wait_until(kube.healthy, READY_TIMEOUT, 0.1):
+                raise ClusterError(f"the API server did not become ready; see {self.cluster_dir / 'logs'}")
+            self._ensure_watcher()
+            self._ensure_nodes(kube, pools)
+            progress("Waiting for nodes to be Ready and the default ServiceAccount")
+            names = set(node_pool.node_names(pools))
+
+            def all_ready() -> bool:
+                ready = {n["metadata"]["name"] for n in kube.nodes() if _node_summary(n)["ready"]}
+                return names <= ready
+
+            if not wait_until(all_ready, READY_TIMEOUT, 0.1):
+                raise ClusterError("nodes did not become Ready; see the kwok-controller log")
+            if not wait_default_service_account(kube, READY_TIMEOUT):
+                raise ClusterError("the default ServiceAccount was not created; see the controller manager log")
+        progress(f"Cluster ready in {time.monotonic() - started:.1f} s. {self.env_line()}")
+        return self.status()
+
+    def _create(self, tc: toolchain.Toolchain, port: int | None) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        config = self.state / "kwokctl.yaml"
+        options: dict[str, Any] = {
+            "runtime": "binary",
+            "kubeVersion": tc.versions.kubernetes,
+            "etcdVersion": tc.versions.etcd.lstrip("v"),
+            "bindAddress": "127.0.0.1",
+            "enableCRDs": ["Logs"],
+            "cacheDir": str(self.state / "kwok-cache"),
+        }
+        if port is not None:
+            options["kubeApiserverPort"] = port
+        if tc.bin_dir is not None:
+            options.update(
+                kubeApiserverBinary=str(tc.path("kube-apiserver")),
+                kubeControllerManagerBinary=str(tc.path("kube-controller-manager")),
+                kubeSchedulerBinary=str(tc.path("kube-scheduler")),
+                kwokControllerBinary=str(tc.path("kwok")),
+                etcdBinary=str(tc.path("etcd")),
+                etcdctlBinary=str(tc.path("etcd")),
+                kubectlBinary=str(tc.path("kubectl")),
+            )
+        config.write_text(
+            yaml.safe_dump({"kind": "KwokctlConfiguration", "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+                            "options": options}, sort_keys=False),
+            encoding="utf-8",
+        )
+        stage_files = [*toolchain.default_stage_files(tc), *sorted((project_root() / "cluster" / "stages").glob("*.yaml"))]
+        args = ["-c", str(config)]
+        for stage in stage_files:
+            args += ["-c", str(stage)]
+        self._kwokctl(tc, *args, "create", "cluster", "--name", self.cluster, "--kubeconfig", "", "--wait", "2m",
+                      timeout=240)
+        os.chmod(self.kubeconfig(), 0o600)
+
+    def _ensure_nodes(self, kube: Kube, pools: node_pool.NodePools) -> None:
+        existing = {n["metadata"]["name"] for n in kube.nodes()}
+        for manifest in node_pool.node_manifests(pools):
+            if manifest["metadata"]["name"] not in existing:
+                kube.create(manifest)
+
+    def _ensure_watcher(self) -> None:
+        pidfile = self.state / f"{WATCHER}.pid"
+        pid = self._pids().get(WATCHER)
+        if pid and pid_alive(pid):
+            return
+        pid = spawn(
+            [sys.executable, "-m", "flightschool.cluster.watcher", "--kubeconfig", self.kubeconfig(),
+             "--logs-dir", self.state / "pod-logs", "--unpullable", project_root() / "cluster" / "unpullable-images.yaml"],
+            log_file=self.state / f"{WATCHER}.log",
+        )
+        pidfile.write_text(str(pid))
+
+    def _stop_watcher(self) -> None:
+        pid = self._pids().get(WATCHER)
+        if pid and pid_alive(pid):
+            os.kill(pid, 15)
+            if not wait_until(lambda: not pid_alive(pid), 5, 0.05):
+                os.kill(pid, 9)
+        (self.state / f"{WATCHER}.pid").unlink(missing_ok=True)
+
+    def down(self, purge: bool = False) -> None:
+        tc = toolchain.find()
+        with self._lock():
+            self._stop_watcher()
+            if (self.cluster_dir / "kwok.yaml").exists():
+                if tc is None:
+                    self._kill_components()
+                else:
+                    self._kwokctl(tc, "delete" if purge else "stop", "cluster", "--name", self.cluster)
+            self._kill_components()  # whatever kwokctl left behind
+            if purge:
+                shutil.rmtree(self.cluster_dir, ignore_errors=True)
+                for child in self.state.iterdir() if self.state.exists() else []:
+                    if child.name != "up.lock":
+                        shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+
+    def _kill_components(self) -> None:
+        for name, pid in self._pids().items():
+            if name != WATCHER and pid and pid_alive(pid):
+                os.kill(pid, 9)
+                wait_until(lambda p=pid: not pid_alive(p), 5, 0.05)  # type: ignore[misc]
+
+    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
+        reset_namespace(Kube(self.kubeconfig()), namespace, labels)
+
+    def env_line(self) -> str:
+        return f"export KUBECONFIG={self.kubeconfig()}"
+
+
+def _node_summary(node: dict[str, Any]) -> dict[str, Any]:
+    conditions = {c["type"]: c["status"] for c in node.get("status", {}).get("conditions", [])}
+    meta = node["metadata"]
+    return {
+        "name": meta["name"],
+        "ready": conditions.get("Ready") == "True",
+        "labels": {k: v for k, v in (meta.get("labels") or {}).items() if not k.startswith(("kubernetes.io/", "beta."))},
+        "taints": node.get("spec", {}).get("taints", []),
+        "capacity": node.get("status", {}).get("capacity", {}),
+    }
+
+
+def status_json(st: Status) -> str:
+    return json.dumps(st.as_dict(), indent=2)

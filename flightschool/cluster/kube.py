@@ -1,0 +1,379 @@
+"""The only module that talks to the Kubernetes API.
+
+A thin layer over the official client: generic server-side apply and dry-run by
+apiVersion/kind (resolved through API discovery, cached per group/version), plus the
+few typed calls the backends and the grader need. Errors become KubeError with the API
+server's own message, which is what a learner needs to read.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import ssl
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import urllib3
+import yaml
+
+from flightschool.core.proc import ToolError, run
+
+FIELD_MANAGER = "flightschool"
+T = TypeVar("T")
+
+
+class KubeError(RuntimeError):
+    def __init__(self, message: str, status: int = 0, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    def path(self, namespace: str | None, name: str | None = None) -> str:
+        """The object's URL; a namespaced kind without a namespace lists all namespaces."""
+        base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        elif self.namespaced and name:
+            raise KubeError(f"{self.kind} is namespaced: a namespace is required")
+        base += f"/{self.plural}"
+        return f"{base}/{name}" if name else base
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the API server is and how to authenticate, read from a kubeconfig."""
+
+    server: str
+    ca_file: str | None
+    cert_file: str | None
+    key_file: str | None
+    token: str | None
+    verify: bool
+    context: str
+
+
+def _materialise(data: str | None, path: str | None, base: Path, suffix: str) -> str | None:
+    """Kubeconfigs hold credentials as files or base64 data; urllib3 wants files."""
+    if path:
+        return str((base / path).resolve()) if not os.path.isabs(path) else path
+    if not data:
+        return None
+    handle, name = tempfile.mkstemp(prefix="flightschool-", suffix=suffix)
+    with os.fdopen(handle, "wb") as out:
+        out.write(base64.b64decode(data))
+    return name
+
+
+def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise KubeError(f"cannot read kubeconfig {path}: {exc}") from exc
+
+    def named(section: str, name: str) -> dict[str, Any]:
+        for item in doc.get(section) or []:
+            if item.get("name") == name:
+                return dict(item.get(section[:-1]) or {})
+        raise KubeError(f"kubeconfig {path} has no {section[:-1]} named {name!r}")
+
+    ctx_name = context or doc.get("current-context")
+    if not ctx_name:
+        raise KubeError(f"kubeconfig {path} has no current-context; pass a context name")
+    ctx = named("contexts", ctx_name)
+    cluster = named("clusters", ctx.get("cluster", ""))
+    user = named("users", ctx.get("user", "")) if ctx.get("user") else {}
+    base = path.parent
+    token = user.get("token")
+    cert = _materialise(user.get("client-certificate-data"), user.get("client-certificate"), base, ".crt")
+    key = _materialise(user.get("client-key-data"), user.get("client-key"), base, ".key")
+    if user.get("exec"):
+        token, cert, key = _exec_credentials(user["exec"], base) or (token, cert, key)
+    return Endpoint(
+        server=str(cluster.get("server", "")).rstrip("/"),
+        ca_file=_materialise(cluster.get("certificate-authority-data"), cluster.get("certificate-authority"), base, ".crt"),
+        cert_file=cert,
+        key_file=key,
+        token=token,
+        verify=not cluster.get("insecure-skip-tls-verify", False),
+        context=ctx_name,
+    )
+
+
+def _exec_credentials(spec: dict[str, Any], base: Path) -> tuple[str | None, str | None, str | None] | None:
+    """Run a kubeconfig exec credential plugin (cloud clusters) and read its ExecCredential."""
+    env = {e["name"]: e["value"] for e in spec.get("env") or []}
+    try:
+        result = run([spec["command"], *(spec.get("args") or [])], timeout=60, env=env, check=True)
+        status = json.loads(result.stdout).get("status", {})
+    except (ToolError, ValueError, KeyError) as exc:
+        raise KubeError(f"the kubeconfig's credential plugin failed: {exc}") from exc
+    cert = key = None
+    if status.get("clientCertificateData"):
+        cert = _materialise(base64.b64encode(status["clientCertificateData"].encode()).decode(), None, base, ".crt")
+        key = _materialise(base64.b64encode(status["clientKeyData"].encode()).decode(), None, base, ".key")
+    return status.get("token"), cert, key
+
+
+class Kube:
+    def __init__(self, kubeconfig: Path, context: str | None = None, timeout: float = 10.0) -> None:
+        self.kubeconfig = kubeconfig
+        self.timeout = timeout
+        self.endpoint = read_kubeconfig(kubeconfig, context)
+        if not self.endpoint.server.startswith(("https://", "http://")):
+            raise KubeError(f"kubeconfig {kubeconfig}: server {self.endpoint.server!r} is not a URL")
+        self.http = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=8,
+            cert_reqs=ssl.CERT_REQUIRED if self.endpoint.verify else ssl.CERT_NONE,
+            ca_certs=self.endpoint.ca_file,
+            cert_file=self.endpoint.cert_file,
+            key_file=self.endpoint.key_file,
+            retries=False,
+        )
+        self._types: dict[str, dict[str, ResourceType]] = {}
+
+    # ------------------------------------------------------------------ plumbing
+    def _headers(self, content_type: str) -> dict[str, str]:
+        headers = {"Content-Type": content_type, "Accept": "application/json", "User-Agent": "flightschool"}
+        if self.endpoint.token:
+            headers["Authorization"] = f"Bearer {self.endpoint.token}"
+        return headers
+
+    def _url(self, path: str, query: list[tuple[str, str]] | None) -> str:
+        return self.endpoint.server + path + (("?" + urlencode(query)) if query else "")
+
+    def raw(self, method: str, path: str, body: Any = None, query: list[tuple[str, str]] | None = None,
+            content_type: str = "application/json", timeout: float | None = None) -> Any:
+        """One API request; JSON in and out. Non-2xx answers raise KubeError with the server's message."""
+        payload = None if body is None else (body if isinstance(body, str | bytes) else json.dumps(body))
+        try:
+            response = self.http.request(
+                method, self._url(path, query), body=payload, headers=self._headers(content_type),
+                timeout=urllib3.Timeout(total=timeout or self.timeout),
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeError(f"the Kubernetes API at {self.endpoint.server} is not reachable: {exc}") from exc
+        text = response.data.decode("utf-8", errors="replace")
+        if response.status >= 400:
+            try:
+                status = json.loads(text)
+                message, reason = status.get("message") or text, status.get("reason", "")
+            except ValueError:
+                message, reason = text.strip() or f"HTTP {response.status}", ""
+            raise KubeError(str(message), response.status, str(reason))
+        try:
+            return json.loads(text) if text else None
+        except ValueError:
+            return text
+
+    def stream(self, path: str, query: list[tuple[str, str]], timeout: float) -> Iterator[dict[str, Any]]:
+        """A watch: yields each event object until the server closes the stream."""
+        try:
+            response = self.http.request(
+                "GET", self._url(path, query), headers=self._headers("application/json"),
+                preload_content=False, timeout=urllib3.Timeout(connect=self.timeout, read=timeout),
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeError(f"watch failed: {exc}") from exc
+        try:
+            if response.status >= 400:
+                raise KubeError(f"watch failed: HTTP {response.status}", response.status)
+            buffer = b""
+            for chunk in response.stream(65536):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        yield json.loads(line)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeError(f"watch interrupted: {exc}") from exc
+        finally:
+            response.release_conn()
+
+    def resource_type(self, api_version: str, kind: str) -> ResourceType:
+        if api_version not in self._types:
+            path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+            try:
+                listing = self.raw("GET", path)
+            except KubeError as exc:
+                if exc.status == 404:
+                    raise KubeError(f"unknown apiVersion {api_version!r}", 404) from exc
+                raise
+            self._types[api_version] = {
+                r["kind"]: ResourceType(api_version, r["kind"], r["name"], bool(r["namespaced"]))
+                for r in listing.get("resources", [])
+                if "/" not in r["name"]
+            }
+        found = self._types[api_version].get(kind)
+        if found is None:
+            raise KubeError(f"the API server has no kind {kind!r} in {api_version!r}", 404)
+        return found
+
+    def collectable_types(self) -> list[ResourceType]:
+        """Every namespaced kind that supports deletecollection (preferred versions only)."""
+        versions = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in self.raw("GET", "/apis").get("groups", [])]
+        found: list[ResourceType] = []
+        for gv in versions:
+            path = "/api/v1" if gv == "v1" else f"/apis/{gv}"
+            try:
+                listing = self.raw("GET", path)
+            except KubeError:
+                continue  # an aggregated API that is down must not block a reset
+            for r in listing.get("resources", []):
+                if r.get("namespaced") and "/" not in r["name"] and "deletecollection" in r.get("verbs", []):
+                    found.append(ResourceType(gv, r["kind"], r["name"], True))
+        return found
+
+    # ------------------------------------------------------------------ generic objects
+    def apply(self, manifest: dict[str, Any], namespace: str | None = None, *, dry_run: bool = False,
+              force: bool = True) -> dict[str, Any]:
+        """Server-side apply (create or update) one object; `namespace` fills in a missing one."""
+        kind, api_version = manifest.get("kind"), manifest.get("apiVersion")
+        name = (manifest.get("metadata") or {}).get("name")
+        if not kind or not api_version or not name:
+            raise KubeError("every object needs apiVersion, kind and metadata.name")
+        rtype = self.resource_type(str(api_version), str(kind))
+        ns = (manifest.get("metadata") or {}).get("namespace") or namespace
+        query = [("fieldManager", FIELD_MANAGER), ("force", "true" if force else "false")]
+        if dry_run:
+            query.append(("dryRun", "All"))
+        body = json.dumps(manifest)
+        result: dict[str, Any] = self.raw(
+            "PATCH", rtype.path(ns if rtype.namespaced else None, str(name)), body, query,
+            content_type="application/apply-patch+yaml",
+        )
+        return result
+
+    def create(self, manifest: dict[str, Any], namespace: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
+        rtype = self.resource_type(str(manifest.get("apiVersion")), str(manifest.get("kind")))
+        ns = (manifest.get("metadata") or {}).get("namespace") or namespace
+        query = [("fieldManager", FIELD_MANAGER)] + ([("dryRun", "All")] if dry_run else [])
+        result: dict[str, Any] = self.raw("POST", rtype.path(ns if rtype.namespaced else None), manifest, query)
+        return result
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        rtype = self.resource_type(api_version, kind)
+        try:
+            found: dict[str, Any] = self.raw("GET", rtype.path(namespace if rtype.namespaced else None, name))
+        except KubeError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None,
+             label_selector: str | None = None) -> list[dict[str, Any]]:
+        rtype = self.resource_type(api_version, kind)
+        query = [("labelSelector", label_selector)] if label_selector else []
+        path = rtype.path(namespace if rtype.namespaced else None)
+        items: list[dict[str, Any]] = self.raw("GET", path, query=query).get("items", [])
+        return items
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               grace_seconds: int | None = None) -> bool:
+        rtype = self.resource_type(api_version, kind)
+        query = [("gracePeriodSeconds", str(grace_seconds))] if grace_seconds is not None else []
+        body = {"propagationPolicy": "Background"}
+        try:
+            self.raw("DELETE", rtype.path(namespace if rtype.namespaced else None, name), body, query)
+        except KubeError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ typed helpers
+    def server_version(self) -> str:
+        return str(self.raw("GET", "/version").get("gitVersion", ""))
+
+    def healthy(self) -> bool:
+        try:
+            return str(self.raw("GET", "/readyz", timeout=2)) == "ok"
+        except KubeError:
+            return False
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return self.list("v1", "Node")
+
+    def namespace_exists(self, name: str) -> bool:
+        found = self.get("v1", "Namespace", name)
+        return found is not None and not (found.get("metadata") or {}).get("deletionTimestamp")
+
+    def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
+        self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}})
+
+    def can_i(self, verb: str, resource: str, namespace: str | None, *, user: str | None = None,
+              groups: Iterable[str] = (), subresource: str | None = None, group: str = "") -> tuple[bool, str]:
+        spec: dict[str, Any] = {
+            "resourceAttributes": {"verb": verb, "resource": resource, "group": group,
+                                   **({"namespace": namespace} if namespace else {}),
+                                   **({"subresource": subresource} if subresource else {})},
+            "user": user or "", "groups": list(groups),
+        }
+        review = self.raw("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                          {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec})
+        status = review.get("status", {})
+        return bool(status.get("allowed")), str(status.get("reason", "") or status.get("evaluationError", ""))
+
+    def events(self, namespace: str, involved: str | None = None) -> list[dict[str, Any]]:
+        events = self.list("v1", "Event", namespace)
+        if involved:
+            events = [e for e in events if e.get("involvedObject", {}).get("name") == involved]
+        return sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+
+
+def wait_until(predicate: Callable[[], T | None], timeout: float, interval: float = 0.1) -> T | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+class PodWatch:
+    """List, then watch, every pod in the cluster; hands each pod to `handle`."""
+
+    def __init__(self, kube: Kube) -> None:
+        self.kube = kube
+        self.stopped = False
+
+    def run(self, handle: Callable[[str, dict[str, Any]], None]) -> None:
+        while not self.stopped:
+            try:
+                listing = self.kube.raw("GET", "/api/v1/pods")
+                for pod in listing.get("items", []):
+                    handle("ADDED", pod)
+                version = listing["metadata"]["resourceVersion"]
+                query = [("watch", "1"), ("resourceVersion", version), ("timeoutSeconds", "55"),
+                         ("allowWatchBookmarks", "false")]
+                for event in self.kube.stream("/api/v1/pods", query, timeout=70):
+                    if self.stopped:
+                        return
+                    if event.get("type") == "ERROR":
+                        break  # e.g. resourceVersion too old: list again
+                    handle(str(event.get("type")), event.get("object") or {})
+            except KubeError:
+                time.sleep(1.0)  # the API server restarts with the cluster; try again
+
+    def merge_labels(self, pod: dict[str, Any], labels: dict[str, str]) -> None:
+        meta = pod["metadata"]
+        path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
+        self.kube.raw("PATCH", path, {"metadata": {"labels": labels}}, content_type="application/merge-patch+json")

@@ -1,0 +1,279 @@
+"""The embedded cluster's binaries: found, or built from Go modules, once per version set.
+
+Versions are pinned in one file, `cluster/toolchain/go.mod` (a wrapper module that requires
+Kubernetes with its staging modules replaced by their published versions, kwok, etcd and
+helm). Lookup order: explicit paths (FLIGHTSCHOOL_TOOLCHAIN_BIN, or one variable per
+binary) -> the cache keyed by go.mod/go.sum -> a Go build -> on a connected machine
+without Go, kwokctl's own download of official releases (FLIGHTSCHOOL_TOOLCHAIN_DOWNLOAD=1).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flightschool.core.paths import cache_dir, project_root
+from flightschool.core.proc import ToolError, run, stream
+
+# binary name -> Go package (in the order they are built: biggest first, it warms the cache)
+BINARIES: dict[str, str] = {
+    "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+    "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+    "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+    "kubectl": "k8s.io/kubernetes/cmd/kubectl",
+    "kwok": "sigs.k8s.io/kwok/cmd/kwok",
+    "kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl",
+    "etcd": "go.etcd.io/etcd/server/v3",
+    "helm": "helm.sh/helm/v3/cmd/helm",
+}
+# kwok's own default node and pod stages, copied from the kwok module at build time: kwokctl
+# drops its defaults as soon as any stage is passed, and the lab stages are passed.
+KWOK_DEFAULT_STAGES = (
+    "kustomize/stage/node/fast/node-initialize.yaml",
+    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "kustomize/stage/pod/fast/pod-ready.yaml",
+    "kustomize/stage/pod/fast/pod-complete.yaml",
+    "kustomize/stage/pod/fast/pod-delete.yaml",
+)
+MIN_GO = (1, 26)
+BUILD_TIMEOUT = 3600.0
+
+
+class ToolchainError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Versions:
+    kubernetes: str
+    kwok: str
+    etcd: str
+    helm: str
+
+    @property
+    def kube_minor(self) -> str:
+        return self.kubernetes.split(".")[1]
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    bin_dir: Path | None  # None: kwokctl downloads official releases itself
+    versions: Versions
+    source: str  # "explicit" | "cache" | "built" | "download"
+
+    def path(self, name: str) -> Path:
+        override = os.environ.get(_env_name(name))
+        if override:
+            return Path(override)
+        if self.bin_dir is None:
+            found = shutil.which(name)
+            if not found:
+                raise ToolchainError(f"{name} is not on PATH")
+            return Path(found)
+        return self.bin_dir / name
+
+
+def toolchain_dir() -> Path:
+    return project_root() / "cluster" / "toolchain"
+
+
+def read_versions(gomod: Path | None = None) -> Versions:
+    text = (gomod or toolchain_dir() / "go.mod").read_text(encoding="utf-8")
+
+    def pinned(module: str) -> str:
+        match = re.search(rf"^\s*{re.escape(module)} (v\S+)", text, re.MULTILINE)
+        if not match:
+            raise ToolchainError(f"go.mod does not pin {module}")
+        return match.group(1)
+
+    return Versions(
+        kubernetes=pinned("k8s.io/kubernetes"),
+        kwok=pinned("sigs.k8s.io/kwok"),
+        etcd=pinned("go.etcd.io/etcd/server/v3"),
+        helm=pinned("helm.sh/helm/v3"),
+    )
+
+
+def cache_key() -> str:
+    digest = hashlib.sha256()
+    for name in ("go.mod", "go.sum"):
+        digest.update((toolchain_dir() / name).read_bytes())
+    v = read_versions()
+    return f"k8s-{v.kubernetes}-kwok-{v.kwok}-{digest.hexdigest()[:12]}"
+
+
+def cached_bin_dir() -> Path:
+    return cache_dir() / "toolchain" / cache_key() / "bin"
+
+
+def _env_name(binary: str) -> str:
+    return "FLIGHTSCHOOL_" + binary.upper().replace("-", "_") + "_BINARY"
+
+
+def _complete(bin_dir: Path) -> bool:
+    return all(os.access(bin_dir / name, os.X_OK) for name in BINARIES) and _stages_dir(bin_dir).is_dir()
+
+
+def _stages_dir(bin_dir: Path) -> Path:
+    return bin_dir.parent / "kwok-stages"
+
+
+def default_stage_files(tc: Toolchain) -> list[Path]:
+    override = os.environ.get("FLIGHTSCHOOL_KWOK_STAGES")
+    folder = Path(override) if override else _stages_dir(tc.bin_dir or cached_bin_dir())
+    files = sorted(folder.glob("*.yaml"))
+    if len(files) < len(KWOK_DEFAULT_STAGES):
+        raise ToolchainError(
+            f"kwok's default stages are missing from {folder}; run `flightschool cluster toolchain` "
+            "or set FLIGHTSCHOOL_KWOK_STAGES to a folder holding them"
+        )
+    return files
+
+
+def _copy_default_stages(go: str, dest: Path) -> None:
+    env = {"GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"}
+    found = run([go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"], timeout=300, cwd=toolchain_dir(),
+                env=env, check=True).stdout.strip()
+    if not found:
+        run([go, "mod", "download", "sigs.k8s.io/kwok"], timeout=300, cwd=toolchain_dir(), env=env, check=True)
+        found = run([go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"], timeout=300, cwd=toolchain_dir(),
+                    env=env, check=True).stdout.strip()
+    dest.mkdir(parents=True, exist_ok=True)
+    for relative in KWOK_DEFAULT_STAGES:
+        shutil.copyfile(Path(found) / relative, dest / Path(relative).name)
+
+
+def find() -> Toolchain | None:
+    """The toolchain if it is already available (no building); fast, for every command."""
+    versions = read_versions()
+    explicit = os.environ.get("FLIGHTSCHOOL_TOOLCHAIN_BIN")
+    if explicit:
+        bin_dir = Path(explicit).expanduser()
+        missing = [n for n in BINARIES if not os.access(bin_dir / n, os.X_OK) and not os.environ.get(_env_name(n))]
+        if missing:
+            raise ToolchainError(f"FLIGHTSCHOOL_TOOLCHAIN_BIN={bin_dir} lacks: {', '.join(missing)}")
+        return Toolchain(bin_dir, versions, "explicit")
+    cached = cached_bin_dir()
+    if _complete(cached):
+        return Toolchain(cached, versions, "cache")
+    if os.environ.get("FLIGHTSCHOOL_TOOLCHAIN_DOWNLOAD") == "1" and shutil.which("kwokctl"):
+        return Toolchain(None, versions, "download")
+    return None
+
+
+def ensure(progress: Callable[[str], None] = print) -> Toolchain:
+    """Find the toolchain or build it; `progress` receives human-readable status lines."""
+    found = find()
+    if found:
+        return found
+    go = _go_binary()
+    if go is None:
+        raise ToolchainError(
+            f"the lab toolchain is not built and Go >= {MIN_GO[0]}.{MIN_GO[1]} is not installed. "
+            "Install Go and run `flightschool cluster toolchain`, or point FLIGHTSCHOOL_TOOLCHAIN_BIN "
+            "at a folder with the binaries, or on a connected machine put kwokctl on PATH and set "
+            "FLIGHTSCHOOL_TOOLCHAIN_DOWNLOAD=1"
+        )
+    return build(go, progress)
+
+
+def _go_binary() -> str | None:
+    go = shutil.which("go") or ("/usr/local/go/bin/go" if os.access("/usr/local/go/bin/go", os.X_OK) else None)
+    if go is None:
+        return None
+    out = run([go, "env", "GOVERSION"], timeout=30).stdout.strip()
+    match = re.match(r"go(\d+)\.(\d+)", out)
+    if not match or (int(match.group(1)), int(match.group(2))) < MIN_GO:
+        return None
+    return go
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ldflags(v: Versions, build_date: str) -> str:
+    """Version stamps so `kube-apiserver --version`, `/version` and `helm version` are true."""
+    flags = ["-s", "-w"]
+    for pkg in ("k8s.io/client-go/pkg/version", "k8s.io/component-base/version"):
+        for key, value in (
+            ("gitVersion", v.kubernetes),
+            ("gitMajor", "1"),
+            ("gitMinor", v.kube_minor),
+            ("gitTreeState", "clean"),
+            ("gitCommit", "0" * 40),
+            ("buildDate", build_date),
+        ):
+            flags.append(f"-X {pkg}.{key}={value}")
+    flags.append(f"-X helm.sh/helm/v3/internal/version.version={v.helm}")
+    return " ".join(flags)
+
+
+def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
+    versions = read_versions()
+    final = cached_bin_dir()
+    with _lock(final.parent.parent / (final.parent.name + ".lock")):
+        if _complete(final):  # another process built it while we waited
+            return Toolchain(final, versions, "cache")
+        staging = final.parent / "bin.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        log = final.parent / "build.log"
+        log.write_text(f"toolchain build {datetime.now(UTC).isoformat()}\n", encoding="utf-8")
+        env = {"CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false -mod=readonly", "GOTOOLCHAIN": "local"}
+        flags = ldflags(versions, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        started = time.monotonic()
+        total = len(BINARIES)
+        progress(f"Building the lab toolchain (Kubernetes {versions.kubernetes}, kwok {versions.kwok}, "
+                 f"etcd {versions.etcd}, helm {versions.helm}); log: {log}")
+        for n, (name, package) in enumerate(BINARIES.items(), start=1):
+            step_start = time.monotonic()
+            progress(f"[{n}/{total}] {name} … (elapsed {time.monotonic() - started:.0f} s)")
+            code = stream(
+                [go, "build", "-trimpath", "-tags", "selinux,notest,grpcnotrace", "-ldflags", flags,
+                 "-o", staging / name, package],
+                timeout=BUILD_TIMEOUT, cwd=toolchain_dir(), env=env, on_line=lambda _line: None, log_file=log,
+            )
+            if code != 0:
+                tail = log.read_text(encoding="utf-8").splitlines()[-15:]
+                raise ToolchainError(f"building {name} failed (exit {code}); see {log}:\n" + "\n".join(tail))
+            progress(f"[{n}/{total}] {name} built in {time.monotonic() - step_start:.0f} s")
+        _copy_default_stages(go, _stages_dir(staging))
+        manifest = {"versions": versions.__dict__, "built_at": datetime.now(UTC).isoformat(),
+                    "seconds": round(time.monotonic() - started, 1)}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+        progress(f"Toolchain ready in {time.monotonic() - started:.0f} s: {final}")
+        return Toolchain(final, versions, "built")
+
+
+def verify_versions(tc: Toolchain) -> dict[str, str]:
+    """Ask each binary for its version (used by `status` and the tests)."""
+    out: dict[str, str] = {}
+    for name, args in (("kube-apiserver", ["--version"]), ("kubectl", ["version", "--client"]),
+                       ("kwokctl", ["--version"]), ("etcd", ["--version"]), ("helm", ["version", "--short"])):
+        try:
+            result = run([tc.path(name), *args], timeout=30)
+        except ToolError as exc:
+            out[name] = f"error: {exc}"
+            continue
+        out[name] = (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else ""
+    return out
