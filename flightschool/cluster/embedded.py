@@ -31,6 +31,7 @@ from flightschool.core.proc import ToolError, pid_alive, run, spawn
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
 WATCHER = "outcome-watcher"
 READY_TIMEOUT = 120.0
+LOCK_WAIT = 300.0
 
 
 def _port_free(port: int) -> bool:
@@ -71,11 +72,11 @@ class EmbeddedCluster:
 
     # ------------------------------------------------------------------ lock
     @contextmanager
-    def _lock(self, wait: float = 300) -> Iterator[None]:
+    def _lock(self) -> Iterator[None]:
         self.state.mkdir(parents=True, exist_ok=True)
         path = self.state / "up.lock"
         with path.open("a+") as handle:
-            deadline = time.monotonic() + wait
+            deadline = time.monotonic() + LOCK_WAIT
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

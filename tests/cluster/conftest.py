@@ -1,0 +1,64 @@
+"""One embedded cluster for the whole test session, in its own data folder."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.kube import Kube
+from flightschool.core.proc import pid_alive
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
+    data = tmp_path_factory.mktemp("cluster-data")
+    previous = os.environ.get("FLIGHTSCHOOL_DATA_DIR")
+    os.environ["FLIGHTSCHOOL_DATA_DIR"] = str(data)
+    try:
+        cluster = EmbeddedCluster("fs-test")
+    finally:
+        if previous is None:
+            os.environ.pop("FLIGHTSCHOOL_DATA_DIR")
+        else:
+            os.environ["FLIGHTSCHOOL_DATA_DIR"] = previous
+    status = cluster.up(progress=lambda _m: None)
+    assert status.healthy, status.problems
+    yield cluster
+    pids = [c["pid"] for c in cluster.status().components if c["pid"]]
+    cluster.down(purge=True)
+    assert not [p for p in pids if pid_alive(p)], "processes left behind after down"
+
+
+@pytest.fixture(scope="session")
+def kube(embedded: EmbeddedCluster) -> Kube:
+    return Kube(embedded.kubeconfig())
+
+
+@pytest.fixture
+def namespace(kube: Kube, embedded: EmbeddedCluster) -> Iterator[str]:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    embedded.reset_namespace(name)
+    yield name
+    kube.delete("v1", "Namespace", name, grace_seconds=0)
+
+
+def pod(name: str, *, image: str = "busybox:1.37", restart: str = "Never", annotations: dict[str, str] | None = None,
+        resources: dict[str, object] | None = None, **spec: object) -> dict[str, object]:
+    container: dict[str, object] = {"name": "main", "image": image, "command": ["sh", "-c", "echo done"]}
+    if resources:
+        container["resources"] = resources
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "annotations": annotations or {}},
+        "spec": {"restartPolicy": restart, "containers": [container], **spec},
+    }
+
+
+def data_path(cluster: EmbeddedCluster) -> Path:
+    return cluster.state
