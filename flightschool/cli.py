@@ -43,14 +43,20 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=_validate)
 
     cluster = sub.add_parser("cluster", help="the lab cluster").add_subparsers()
-    for verb, helptext in (("up", "start (or reuse) the lab cluster"), ("down", "stop the lab cluster"),
-                           ("status", "components, nodes and version"), ("env", "print the KUBECONFIG line")):
+    for verb, helptext in (
+        ("up", "start (or reuse) the lab cluster"),
+        ("down", "stop the lab cluster"),
+        ("status", "components, nodes and version"),
+        ("env", "print the KUBECONFIG line"),
+    ):
         cmd = cluster.add_parser(verb, help=helptext)
         cmd.add_argument("--backend", choices=BACKENDS, default=None)
         if verb in ("up", "status"):
             cmd.add_argument("--json", action="store_true")
         if verb == "up":
-            cmd.add_argument("--port", type=int, default=None, help="API server port (default: a free one)")
+            cmd.add_argument(
+                "--port", type=int, default=None, help="API server port (default: a free one)"
+            )
         if verb == "down":
             cmd.add_argument("--purge", action="store_true", help="also delete the cluster's data")
         cmd.set_defaults(func=_cluster, verb=verb)
@@ -61,10 +67,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _app(args: argparse.Namespace) -> int:
-    from streamlit.web import cli as stcli
+    from flightschool.core.proc import replace_process
 
-    sys.argv = ["streamlit", "run", str(project_root() / "app.py"), "--server.port", str(args.port)]
-    return int(stcli.main() or 0)  # type: ignore[func-returns-value]
+    app = project_root() / "app.py"
+    replace_process([sys.executable, "-m", "streamlit", "run", app, "--server.port", str(args.port)])
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -73,7 +80,9 @@ def _validate(args: argparse.Namespace) -> int:
     for error in catalog.errors:
         print(error.relative_to(root))
     questions = sum(1 for _ in catalog.questions())
-    summary = f"{len(catalog.lessons)} lessons, {len(catalog.banks)} quiz banks, {questions} questions"
+    summary = (
+        f"{len(catalog.lessons)} lessons, {len(catalog.banks)} quiz banks, {questions} questions"
+    )
     if catalog.errors:
         print(f"{len(catalog.errors)} problem(s); {summary}", file=sys.stderr)
         return 1
@@ -115,10 +124,17 @@ def _print_status(status: object) -> None:
     state = "healthy" if data["healthy"] else ("not created" if not data["exists"] else "unhealthy")
     print(f"{data['backend']} cluster {data['name']}: {state} {data['server_version']}".rstrip())
     for comp in data["components"]:
-        print(f"  {comp['name']:<24} {'running' if comp['alive'] else 'STOPPED':<8} pid {comp['pid']}")
+        print(
+            f"  {comp['name']:<24} {'running' if comp['alive'] else 'STOPPED':<8} pid {comp['pid']}"
+        )
     for node in data["nodes"]:
-        taints = ",".join(f"{t['key']}={t.get('value', '')}:{t['effect']}" for t in node["taints"]) or "-"
-        print(f"  node {node['name']:<12} {'Ready' if node['ready'] else 'NotReady':<9} taints {taints}")
+        taints = (
+            ",".join(f"{t['key']}={t.get('value', '')}:{t['effect']}" for t in node["taints"])
+            or "-"
+        )
+        print(
+            f"  node {node['name']:<12} {'Ready' if node['ready'] else 'NotReady':<9} taints {taints}"
+        )
     for problem in data["problems"]:
         print(f"  ! {problem}")
     if data["kubeconfig"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -21,7 +20,7 @@ def _free_port() -> int:
 
 
 def server_binaries() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return Path(found[-1]).parent if found else None
 
 
@@ -39,9 +38,17 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(sock, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    run([*as_user, bindir / "initdb", "-D", data, "-A", "trust", "-U", "postgres"], timeout=120, check=True)
+    run(
+        [*as_user, bindir / "initdb", "-D", data, "-A", "trust", "-U", "postgres"],
+        timeout=120,
+        check=True,
+    )
     options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run([*as_user, bindir / "pg_ctl", "-D", data, "-o", options, "-w", "-l", base / "log", "start"], timeout=60, check=True)
+    run(
+        [*as_user, bindir / "pg_ctl", "-D", data, "-o", options, "-w", "-l", base / "log", "start"],
+        timeout=60,
+        check=True,
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:

@@ -44,6 +44,8 @@ class Backend(Protocol):
 
     def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None: ...
 
+    def lab_namespace(self, name: str) -> str: ...
+
 
 BACKENDS = ("embedded", "kind", "kubeconfig")
 

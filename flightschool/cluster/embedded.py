@@ -28,7 +28,13 @@ from flightschool.cluster.namespaces import reset_namespace, wait_default_servic
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, pid_alive, run, spawn
 
-COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
+COMPONENTS = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok-controller",
+)
 WATCHER = "outcome-watcher"
 READY_TIMEOUT = 120.0
 LOCK_WAIT = 300.0
@@ -60,14 +66,19 @@ class EmbeddedCluster:
         return self.cluster_dir / "kubeconfig.yaml"
 
     def _kwokctl(self, tc: toolchain.Toolchain, *args: str, timeout: float = 180) -> str:
-        env = {"KWOK_WORKDIR": str(self.kwok_workdir), "PATH": f"{tc.path('kubectl').parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        env = {
+            "KWOK_WORKDIR": str(self.kwok_workdir),
+            "PATH": f"{tc.path('kubectl').parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
         try:
             result = run([tc.path("kwokctl"), *args], timeout=timeout, env=env)
         except ToolError as exc:
             raise ClusterError(f"kwokctl {args[0]} failed: {exc}") from exc
         if not result.ok:
             tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-4:])
-            raise ClusterError(f"kwokctl {' '.join(args[:2])} failed (exit {result.returncode}): {tail}")
+            raise ClusterError(
+                f"kwokctl {' '.join(args[:2])} failed (exit {result.returncode}): {tail}"
+            )
         return result.stdout
 
     # ------------------------------------------------------------------ lock
@@ -85,7 +96,9 @@ class EmbeddedCluster:
                     if time.monotonic() > deadline:
                         handle.seek(0)
                         owner = handle.read().strip() or "another process"
-                        raise ClusterError(f"another `cluster up` ({owner}) holds {path}; wait for it or stop it") from None
+                        raise ClusterError(
+                            f"another `cluster up` ({owner}) holds {path}; wait for it or stop it"
+                        ) from None
                     time.sleep(0.2)
             handle.seek(0)
             handle.truncate()
@@ -102,7 +115,11 @@ class EmbeddedCluster:
     def _pids(self) -> dict[str, int | None]:
         out: dict[str, int | None] = {}
         for name in (*COMPONENTS, WATCHER):
-            pidfile = (self.state / f"{WATCHER}.pid") if name == WATCHER else self.cluster_dir / "pids" / f"{name}.pid"
+            pidfile = (
+                (self.state / f"{WATCHER}.pid")
+                if name == WATCHER
+                else self.cluster_dir / "pids" / f"{name}.pid"
+            )
             try:
                 out[name] = int(pidfile.read_text().strip())
             except (OSError, ValueError):
@@ -110,13 +127,20 @@ class EmbeddedCluster:
         return out
 
     def _components(self) -> list[dict[str, Any]]:
-        return [{"name": n, "pid": pid, "alive": bool(pid and pid_alive(pid))} for n, pid in self._pids().items()]
+        return [
+            {"name": n, "pid": pid, "alive": bool(pid and pid_alive(pid))}
+            for n, pid in self._pids().items()
+        ]
 
     def status(self) -> Status:
         exists = (self.cluster_dir / "kwok.yaml").exists()
-        st = Status("embedded", self.cluster, exists, healthy=False, kubeconfig=str(self.kubeconfig()))
+        st = Status(
+            "embedded", self.cluster, exists, healthy=False, kubeconfig=str(self.kubeconfig())
+        )
         if not exists:
-            st.problems.append("the embedded cluster has not been created: run `flightschool cluster up`")
+            st.problems.append(
+                "the embedded cluster has not been created: run `flightschool cluster up`"
+            )
             return st
         st.components = self._components()
         dead = [c["name"] for c in st.components if not c["alive"]]
@@ -140,7 +164,9 @@ class EmbeddedCluster:
         pools = node_pool.load_pools()  # a bad nodes.yaml fails before anything starts
         tc = toolchain.ensure(progress)
         if port is not None and not _port_free(port):
-            raise ClusterError(f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another port")
+            raise ClusterError(
+                f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another port"
+            )
         with self._lock():
             current = self.status()
             if current.exists and current.healthy:
@@ -149,15 +175,21 @@ class EmbeddedCluster:
                 dead = [c["name"] for c in current.components if not c["alive"]]
                 control_dead = [d for d in dead if d != WATCHER]
                 if control_dead:
-                    progress(f"Restarting the cluster ({', '.join(control_dead)} not running); etcd data is kept")
+                    progress(
+                        f"Restarting the cluster ({', '.join(control_dead)} not running); etcd data is kept"
+                    )
                     self._kwokctl(tc, "stop", "cluster", "--name", self.cluster)
                     self._kwokctl(tc, "start", "cluster", "--name", self.cluster, "--wait", "2m")
             else:
-                progress(f"Creating the embedded cluster {self.cluster!r} (Kubernetes {tc.versions.kubernetes})")
+                progress(
+                    f"Creating the embedded cluster {self.cluster!r} (Kubernetes {tc.versions.kubernetes})"
+                )
                 self._create(tc, port)
             kube = Kube(self.kubeconfig())
             if not wait_until(kube.healthy, READY_TIMEOUT, 0.1):
-                raise ClusterError(f"the API server did not become ready; see {self.cluster_dir / 'logs'}")
+                raise ClusterError(
+                    f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
+                )
             self._ensure_watcher()
             self._ensure_nodes(kube, pools)
             progress("Waiting for nodes to be Ready and the default ServiceAccount")
@@ -170,7 +202,9 @@ class EmbeddedCluster:
             if not wait_until(all_ready, READY_TIMEOUT, 0.1):
                 raise ClusterError("nodes did not become Ready; see the kwok-controller log")
             if not wait_default_service_account(kube, READY_TIMEOUT):
-                raise ClusterError("the default ServiceAccount was not created; see the controller manager log")
+                raise ClusterError(
+                    "the default ServiceAccount was not created; see the controller manager log"
+                )
         progress(f"Cluster ready in {time.monotonic() - started:.1f} s. {self.env_line()}")
         return self.status()
 
@@ -198,17 +232,37 @@ class EmbeddedCluster:
                 kubectlBinary=str(tc.path("kubectl")),
             )
         config.write_text(
-            yaml.safe_dump({"kind": "KwokctlConfiguration", "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
-                            "options": options}, sort_keys=False),
+            yaml.safe_dump(
+                {
+                    "kind": "KwokctlConfiguration",
+                    "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+                    "options": options,
+                },
+                sort_keys=False,
+            ),
             encoding="utf-8",
         )
-        stage_files = [*toolchain.default_stage_files(tc), *sorted((project_root() / "cluster" / "stages").glob("*.yaml"))]
+        stage_files = [
+            *toolchain.default_stage_files(tc),
+            *sorted((project_root() / "cluster" / "stages").glob("*.yaml")),
+        ]
         args = ["-c", str(config)]
         for stage in stage_files:
             args += ["-c", str(stage)]
-        self._kwokctl(tc, *args, "create", "cluster", "--name", self.cluster, "--kubeconfig", "", "--wait", "2m",
-                      timeout=240)
-        os.chmod(self.kubeconfig(), 0o600)
+        self._kwokctl(
+            tc,
+            *args,
+            "create",
+            "cluster",
+            "--name",
+            self.cluster,
+            "--kubeconfig",
+            "",
+            "--wait",
+            "2m",
+            timeout=240,
+        )
+        self.kubeconfig().chmod(0o600)
 
     def _ensure_nodes(self, kube: Kube, pools: node_pool.NodePools) -> None:
         existing = {n["metadata"]["name"] for n in kube.nodes()}
@@ -222,8 +276,17 @@ class EmbeddedCluster:
         if pid and pid_alive(pid):
             return
         pid = spawn(
-            [sys.executable, "-m", "flightschool.cluster.watcher", "--kubeconfig", self.kubeconfig(),
-             "--logs-dir", self.state / "pod-logs", "--unpullable", project_root() / "cluster" / "unpullable-images.yaml"],
+            [
+                sys.executable,
+                "-m",
+                "flightschool.cluster.watcher",
+                "--kubeconfig",
+                self.kubeconfig(),
+                "--logs-dir",
+                self.state / "pod-logs",
+                "--unpullable",
+                project_root() / "cluster" / "unpullable-images.yaml",
+            ],
             log_file=self.state / f"{WATCHER}.log",
         )
         pidfile.write_text(str(pid))
@@ -244,19 +307,26 @@ class EmbeddedCluster:
                 if tc is None:
                     self._kill_components()
                 else:
-                    self._kwokctl(tc, "delete" if purge else "stop", "cluster", "--name", self.cluster)
+                    self._kwokctl(
+                        tc, "delete" if purge else "stop", "cluster", "--name", self.cluster
+                    )
             self._kill_components()  # whatever kwokctl left behind
             if purge:
                 shutil.rmtree(self.cluster_dir, ignore_errors=True)
                 for child in self.state.iterdir() if self.state.exists() else []:
                     if child.name != "up.lock":
-                        shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+                        shutil.rmtree(
+                            child, ignore_errors=True
+                        ) if child.is_dir() else child.unlink()
 
     def _kill_components(self) -> None:
         for name, pid in self._pids().items():
             if name != WATCHER and pid and pid_alive(pid):
                 os.kill(pid, 9)
                 wait_until(lambda p=pid: not pid_alive(p), 5, 0.05)  # type: ignore[misc]
+
+    def lab_namespace(self, name: str) -> str:
+        return name
 
     def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
         reset_namespace(Kube(self.kubeconfig()), namespace, labels)
@@ -271,7 +341,11 @@ def _node_summary(node: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": meta["name"],
         "ready": conditions.get("Ready") == "True",
-        "labels": {k: v for k, v in (meta.get("labels") or {}).items() if not k.startswith(("kubernetes.io/", "beta."))},
+        "labels": {
+            k: v
+            for k, v in (meta.get("labels") or {}).items()
+            if not k.startswith(("kubernetes.io/", "beta."))
+        },
         "taints": node.get("spec", {}).get("taints", []),
         "capacity": node.get("status", {}).get("capacity", {}),
     }

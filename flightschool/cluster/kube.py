@@ -70,7 +70,7 @@ class Endpoint:
 def _materialise(data: str | None, path: str | None, base: Path, suffix: str) -> str | None:
     """Kubeconfigs hold credentials as files or base64 data; urllib3 wants files."""
     if path:
-        return str((base / path).resolve()) if not os.path.isabs(path) else path
+        return path if Path(path).is_absolute() else str((base / path).resolve())
     if not data:
         return None
     handle, name = tempfile.mkstemp(prefix="flightschool-", suffix=suffix)
@@ -99,13 +99,20 @@ def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
     user = named("users", ctx.get("user", "")) if ctx.get("user") else {}
     base = path.parent
     token = user.get("token")
-    cert = _materialise(user.get("client-certificate-data"), user.get("client-certificate"), base, ".crt")
+    cert = _materialise(
+        user.get("client-certificate-data"), user.get("client-certificate"), base, ".crt"
+    )
     key = _materialise(user.get("client-key-data"), user.get("client-key"), base, ".key")
     if user.get("exec"):
         token, cert, key = _exec_credentials(user["exec"], base) or (token, cert, key)
     return Endpoint(
         server=str(cluster.get("server", "")).rstrip("/"),
-        ca_file=_materialise(cluster.get("certificate-authority-data"), cluster.get("certificate-authority"), base, ".crt"),
+        ca_file=_materialise(
+            cluster.get("certificate-authority-data"),
+            cluster.get("certificate-authority"),
+            base,
+            ".crt",
+        ),
         cert_file=cert,
         key_file=key,
         token=token,
@@ -114,7 +121,9 @@ def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
     )
 
 
-def _exec_credentials(spec: dict[str, Any], base: Path) -> tuple[str | None, str | None, str | None] | None:
+def _exec_credentials(
+    spec: dict[str, Any], base: Path
+) -> tuple[str | None, str | None, str | None] | None:
     """Run a kubeconfig exec credential plugin (cloud clusters) and read its ExecCredential."""
     env = {e["name"]: e["value"] for e in spec.get("env") or []}
     try:
@@ -124,8 +133,12 @@ def _exec_credentials(spec: dict[str, Any], base: Path) -> tuple[str | None, str
         raise KubeError(f"the kubeconfig's credential plugin failed: {exc}") from exc
     cert = key = None
     if status.get("clientCertificateData"):
-        cert = _materialise(base64.b64encode(status["clientCertificateData"].encode()).decode(), None, base, ".crt")
-        key = _materialise(base64.b64encode(status["clientKeyData"].encode()).decode(), None, base, ".key")
+        cert = _materialise(
+            base64.b64encode(status["clientCertificateData"].encode()).decode(), None, base, ".crt"
+        )
+        key = _materialise(
+            base64.b64encode(status["clientKeyData"].encode()).decode(), None, base, ".key"
+        )
     return status.get("token"), cert, key
 
 
@@ -135,7 +148,9 @@ class Kube:
         self.timeout = timeout
         self.endpoint = read_kubeconfig(kubeconfig, context)
         if not self.endpoint.server.startswith(("https://", "http://")):
-            raise KubeError(f"kubeconfig {kubeconfig}: server {self.endpoint.server!r} is not a URL")
+            raise KubeError(
+                f"kubeconfig {kubeconfig}: server {self.endpoint.server!r} is not a URL"
+            )
         self.http = urllib3.PoolManager(
             num_pools=4,
             maxsize=8,
@@ -149,7 +164,11 @@ class Kube:
 
     # ------------------------------------------------------------------ plumbing
     def _headers(self, content_type: str) -> dict[str, str]:
-        headers = {"Content-Type": content_type, "Accept": "application/json", "User-Agent": "flightschool"}
+        headers = {
+            "Content-Type": content_type,
+            "Accept": "application/json",
+            "User-Agent": "flightschool",
+        }
         if self.endpoint.token:
             headers["Authorization"] = f"Bearer {self.endpoint.token}"
         return headers
@@ -157,17 +176,31 @@ class Kube:
     def _url(self, path: str, query: list[tuple[str, str]] | None) -> str:
         return self.endpoint.server + path + (("?" + urlencode(query)) if query else "")
 
-    def raw(self, method: str, path: str, body: Any = None, query: list[tuple[str, str]] | None = None,
-            content_type: str = "application/json", timeout: float | None = None) -> Any:
+    def raw(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+        timeout: float | None = None,
+    ) -> Any:
         """One API request; JSON in and out. Non-2xx answers raise KubeError with the server's message."""
-        payload = None if body is None else (body if isinstance(body, str | bytes) else json.dumps(body))
+        payload = (
+            None if body is None else (body if isinstance(body, str | bytes) else json.dumps(body))
+        )
         try:
             response = self.http.request(
-                method, self._url(path, query), body=payload, headers=self._headers(content_type),
+                method,
+                self._url(path, query),
+                body=payload,
+                headers=self._headers(content_type),
                 timeout=urllib3.Timeout(total=timeout or self.timeout),
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeError(f"the Kubernetes API at {self.endpoint.server} is not reachable: {exc}") from exc
+            raise KubeError(
+                f"the Kubernetes API at {self.endpoint.server} is not reachable: {exc}"
+            ) from exc
         text = response.data.decode("utf-8", errors="replace")
         if response.status >= 400:
             try:
@@ -181,12 +214,17 @@ class Kube:
         except ValueError:
             return text
 
-    def stream(self, path: str, query: list[tuple[str, str]], timeout: float) -> Iterator[dict[str, Any]]:
+    def stream(
+        self, path: str, query: list[tuple[str, str]], timeout: float
+    ) -> Iterator[dict[str, Any]]:
         """A watch: yields each event object until the server closes the stream."""
         try:
             response = self.http.request(
-                "GET", self._url(path, query), headers=self._headers("application/json"),
-                preload_content=False, timeout=urllib3.Timeout(connect=self.timeout, read=timeout),
+                "GET",
+                self._url(path, query),
+                headers=self._headers("application/json"),
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=self.timeout, read=timeout),
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeError(f"watch failed: {exc}") from exc
@@ -226,7 +264,10 @@ class Kube:
 
     def collectable_types(self) -> list[ResourceType]:
         """Every namespaced kind that supports deletecollection (preferred versions only)."""
-        versions = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in self.raw("GET", "/apis").get("groups", [])]
+        versions = ["v1"] + [
+            g["preferredVersion"]["groupVersion"]
+            for g in self.raw("GET", "/apis").get("groups", [])
+        ]
         found: list[ResourceType] = []
         for gv in versions:
             path = "/api/v1" if gv == "v1" else f"/apis/{gv}"
@@ -235,13 +276,23 @@ class Kube:
             except KubeError:
                 continue  # an aggregated API that is down must not block a reset
             for r in listing.get("resources", []):
-                if r.get("namespaced") and "/" not in r["name"] and "deletecollection" in r.get("verbs", []):
+                if (
+                    r.get("namespaced")
+                    and "/" not in r["name"]
+                    and "deletecollection" in r.get("verbs", [])
+                ):
                     found.append(ResourceType(gv, r["kind"], r["name"], True))
         return found
 
     # ------------------------------------------------------------------ generic objects
-    def apply(self, manifest: dict[str, Any], namespace: str | None = None, *, dry_run: bool = False,
-              force: bool = True) -> dict[str, Any]:
+    def apply(
+        self,
+        manifest: dict[str, Any],
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        force: bool = True,
+    ) -> dict[str, Any]:
         """Server-side apply (create or update) one object; `namespace` fills in a missing one."""
         kind, api_version = manifest.get("kind"), manifest.get("apiVersion")
         name = (manifest.get("metadata") or {}).get("name")
@@ -254,43 +305,67 @@ class Kube:
             query.append(("dryRun", "All"))
         body = json.dumps(manifest)
         result: dict[str, Any] = self.raw(
-            "PATCH", rtype.path(ns if rtype.namespaced else None, str(name)), body, query,
+            "PATCH",
+            rtype.path(ns if rtype.namespaced else None, str(name)),
+            body,
+            query,
             content_type="application/apply-patch+yaml",
         )
         return result
 
-    def create(self, manifest: dict[str, Any], namespace: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
+    def create(
+        self, manifest: dict[str, Any], namespace: str | None = None, *, dry_run: bool = False
+    ) -> dict[str, Any]:
         rtype = self.resource_type(str(manifest.get("apiVersion")), str(manifest.get("kind")))
         ns = (manifest.get("metadata") or {}).get("namespace") or namespace
         query = [("fieldManager", FIELD_MANAGER)] + ([("dryRun", "All")] if dry_run else [])
-        result: dict[str, Any] = self.raw("POST", rtype.path(ns if rtype.namespaced else None), manifest, query)
+        result: dict[str, Any] = self.raw(
+            "POST", rtype.path(ns if rtype.namespaced else None), manifest, query
+        )
         return result
 
-    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
         rtype = self.resource_type(api_version, kind)
         try:
-            found: dict[str, Any] = self.raw("GET", rtype.path(namespace if rtype.namespaced else None, name))
+            found: dict[str, Any] = self.raw(
+                "GET", rtype.path(namespace if rtype.namespaced else None, name)
+            )
         except KubeError as exc:
             if exc.status == 404:
                 return None
             raise
         return found
 
-    def list(self, api_version: str, kind: str, namespace: str | None = None,
-             label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list_objects(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> list[dict[str, Any]]:
         rtype = self.resource_type(api_version, kind)
         query = [("labelSelector", label_selector)] if label_selector else []
         path = rtype.path(namespace if rtype.namespaced else None)
         items: list[dict[str, Any]] = self.raw("GET", path, query=query).get("items", [])
         return items
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
-               grace_seconds: int | None = None) -> bool:
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        grace_seconds: int | None = None,
+    ) -> bool:
         rtype = self.resource_type(api_version, kind)
         query = [("gracePeriodSeconds", str(grace_seconds))] if grace_seconds is not None else []
         body = {"propagationPolicy": "Background"}
         try:
-            self.raw("DELETE", rtype.path(namespace if rtype.namespaced else None, name), body, query)
+            self.raw(
+                "DELETE", rtype.path(namespace if rtype.namespaced else None, name), body, query
+            )
         except KubeError as exc:
             if exc.status == 404:
                 return False
@@ -308,36 +383,63 @@ class Kube:
             return False
 
     def nodes(self) -> list[dict[str, Any]]:
-        return self.list("v1", "Node")
+        return self.list_objects("v1", "Node")
 
     def namespace_exists(self, name: str) -> bool:
         found = self.get("v1", "Namespace", name)
         return found is not None and not (found.get("metadata") or {}).get("deletionTimestamp")
 
     def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
-        self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}})
+        self.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": name, "labels": labels or {}},
+            }
+        )
 
-    def can_i(self, verb: str, resource: str, namespace: str | None, *, user: str | None = None,
-              groups: Iterable[str] = (), subresource: str | None = None, group: str = "") -> tuple[bool, str]:
+    def can_i(
+        self,
+        verb: str,
+        resource: str,
+        namespace: str | None,
+        *,
+        user: str | None = None,
+        groups: Iterable[str] = (),
+        subresource: str | None = None,
+        group: str = "",
+    ) -> tuple[bool, str]:
         spec: dict[str, Any] = {
-            "resourceAttributes": {"verb": verb, "resource": resource, "group": group,
-                                   **({"namespace": namespace} if namespace else {}),
-                                   **({"subresource": subresource} if subresource else {})},
-            "user": user or "", "groups": list(groups),
+            "resourceAttributes": {
+                "verb": verb,
+                "resource": resource,
+                "group": group,
+                **({"namespace": namespace} if namespace else {}),
+                **({"subresource": subresource} if subresource else {}),
+            },
+            "user": user or "",
+            "groups": list(groups),
         }
-        review = self.raw("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-                          {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec})
+        review = self.raw(
+            "POST",
+            "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+            {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec},
+        )
         status = review.get("status", {})
-        return bool(status.get("allowed")), str(status.get("reason", "") or status.get("evaluationError", ""))
+        return bool(status.get("allowed")), str(
+            status.get("reason", "") or status.get("evaluationError", "")
+        )
 
     def events(self, namespace: str, involved: str | None = None) -> list[dict[str, Any]]:
-        events = self.list("v1", "Event", namespace)
+        events = self.list_objects("v1", "Event", namespace)
         if involved:
             events = [e for e in events if e.get("involvedObject", {}).get("name") == involved]
         return sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
 
 
-def wait_until(predicate: Callable[[], T | None], timeout: float, interval: float = 0.1) -> T | None:
+def wait_until(
+    predicate: Callable[[], T | None], timeout: float, interval: float = 0.1
+) -> T | None:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -362,8 +464,12 @@ class PodWatch:
                 for pod in listing.get("items", []):
                     handle("ADDED", pod)
                 version = listing["metadata"]["resourceVersion"]
-                query = [("watch", "1"), ("resourceVersion", version), ("timeoutSeconds", "55"),
-                         ("allowWatchBookmarks", "false")]
+                query = [
+                    ("watch", "1"),
+                    ("resourceVersion", version),
+                    ("timeoutSeconds", "55"),
+                    ("allowWatchBookmarks", "false"),
+                ]
                 for event in self.kube.stream("/api/v1/pods", query, timeout=70):
                     if self.stopped:
                         return
@@ -376,4 +482,9 @@ class PodWatch:
     def merge_labels(self, pod: dict[str, Any], labels: dict[str, str]) -> None:
         meta = pod["metadata"]
         path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
-        self.kube.raw("PATCH", path, {"metadata": {"labels": labels}}, content_type="application/merge-patch+json")
+        self.kube.raw(
+            "PATCH",
+            path,
+            {"metadata": {"labels": labels}},
+            content_type="application/merge-patch+json",
+        )

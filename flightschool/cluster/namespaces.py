@@ -18,7 +18,9 @@ MANAGED_LABEL = "lab.flightschool.io/managed"
 _KEEP = {"ServiceAccount": "metadata.name!=default", "ConfigMap": "metadata.name!=kube-root-ca.crt"}
 
 
-def reset_namespace(kube: Kube, namespace: str, labels: dict[str, str] | None = None, timeout: float = 30) -> None:
+def reset_namespace(
+    kube: Kube, namespace: str, labels: dict[str, str] | None = None, timeout: float = 30
+) -> None:
     """Leave `namespace` empty (but for the default ServiceAccount and CA bundle) with exactly `labels`."""
     wanted = {MANAGED_LABEL: "true", **(labels or {})}
     current = kube.get("v1", "Namespace", namespace)
@@ -27,7 +29,13 @@ def reset_namespace(kube: Kube, namespace: str, labels: dict[str, str] | None = 
             raise ClusterError(f"namespace {namespace} is stuck terminating")
         current = None
     if current is None:
-        kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": wanted}})
+        kube.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": namespace, "labels": wanted},
+            }
+        )
     else:
         _wipe(kube, namespace)
         _set_metadata(kube, namespace, current, wanted)
@@ -45,20 +53,33 @@ def _wipe(kube: Kube, namespace: str) -> None:
         except KubeError as exc:
             if exc.status not in (404, 405):
                 raise
-    if not wait_until(lambda: not kube.list("v1", "Pod", namespace), 20, 0.05):
+    if not wait_until(lambda: not kube.list_objects("v1", "Pod", namespace), 20, 0.05):
         raise ClusterError(f"pods in {namespace} are still terminating")
 
 
-def _set_metadata(kube: Kube, namespace: str, current: dict[str, Any], wanted: dict[str, str]) -> None:
+def _set_metadata(
+    kube: Kube, namespace: str, current: dict[str, Any], wanted: dict[str, str]
+) -> None:
     meta = current.get("metadata") or {}
-    labels: dict[str, str | None] = {k: None for k in (meta.get("labels") or {}) if not k.startswith("kubernetes.io/")}
+    labels: dict[str, str | None] = {
+        k: None for k in (meta.get("labels") or {}) if not k.startswith("kubernetes.io/")
+    }
     labels.update(wanted)
     annotations = {k: None for k in (meta.get("annotations") or {})}
-    kube.raw("PATCH", f"/api/v1/namespaces/{namespace}", {"metadata": {"labels": labels, "annotations": annotations}},
-             content_type="application/merge-patch+json")
+    kube.raw(
+        "PATCH",
+        f"/api/v1/namespaces/{namespace}",
+        {"metadata": {"labels": labels, "annotations": annotations}},
+        content_type="application/merge-patch+json",
+    )
 
 
 def wait_default_service_account(kube: Kube, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    return bool(wait_until(lambda: kube.get("v1", "ServiceAccount", "default", "default"),
-                           max(0.0, deadline - time.monotonic()), 0.1))
+    return bool(
+        wait_until(
+            lambda: kube.get("v1", "ServiceAccount", "default", "default"),
+            max(0.0, deadline - time.monotonic()),
+            0.1,
+        )
+    )

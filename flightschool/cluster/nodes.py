@@ -64,7 +64,9 @@ def load_pools(path: Path | None = None) -> NodePools:
     try:
         pools = NodePools.model_validate(located.data)
     except ValidationError as exc:
-        raise ClusterConfigError("\n".join(str(e) for e in yamlpos.validation_errors(exc, path, located))) from exc
+        raise ClusterConfigError(
+            "\n".join(str(e) for e in yamlpos.validation_errors(exc, path, located))
+        ) from exc
     names = [p.name for p in pools.pools]
     if len(set(names)) != len(names):
         raise ClusterConfigError(f"{path}: pool names must be unique: {names}")
@@ -87,7 +89,10 @@ def node_manifests(pools: NodePools) -> list[dict[str, Any]]:
                     "kind": "Node",
                     "metadata": {
                         "name": name,
-                        "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                        "annotations": {
+                            "kwok.x-k8s.io/node": "fake",
+                            "node.alpha.kubernetes.io/ttl": "0",
+                        },
                         "labels": {
                             "kubernetes.io/hostname": name,
                             "kubernetes.io/os": "linux",

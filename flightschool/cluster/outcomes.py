@@ -46,8 +46,15 @@ def decide(pod: dict[str, Any], unpullable: Collection[str]) -> tuple[str, str]:
     if peak and quantity.is_quantity(peak):
         for c in containers:
             limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
-            if limit is not None and quantity.is_quantity(limit) and quantity.parse(limit) < quantity.parse(peak):
-                return "oomkilled", f"container {c.get('name')} memory limit {limit} is below the peak {peak}"
+            if (
+                limit is not None
+                and quantity.is_quantity(limit)
+                and quantity.parse(limit) < quantity.parse(peak)
+            ):
+                return (
+                    "oomkilled",
+                    f"container {c.get('name')} memory limit {limit} is below the peak {peak}",
+                )
     owners = {o.get("kind") for o in meta.get("ownerReferences") or []}
     if owners & _RUN_FOREVER_OWNERS:
         return "run", "owned by a controller that keeps it running"

@@ -121,7 +121,10 @@ def _env_name(binary: str) -> str:
 
 
 def _complete(bin_dir: Path) -> bool:
-    return all(os.access(bin_dir / name, os.X_OK) for name in BINARIES) and _stages_dir(bin_dir).is_dir()
+    return (
+        all(os.access(bin_dir / name, os.X_OK) for name in BINARIES)
+        and _stages_dir(bin_dir).is_dir()
+    )
 
 
 def _stages_dir(bin_dir: Path) -> Path:
@@ -142,12 +145,28 @@ def default_stage_files(tc: Toolchain) -> list[Path]:
 
 def _copy_default_stages(go: str, dest: Path) -> None:
     env = {"GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"}
-    found = run([go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"], timeout=300, cwd=toolchain_dir(),
-                env=env, check=True).stdout.strip()
+    found = run(
+        [go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
+        timeout=300,
+        cwd=toolchain_dir(),
+        env=env,
+        check=True,
+    ).stdout.strip()
     if not found:
-        run([go, "mod", "download", "sigs.k8s.io/kwok"], timeout=300, cwd=toolchain_dir(), env=env, check=True)
-        found = run([go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"], timeout=300, cwd=toolchain_dir(),
-                    env=env, check=True).stdout.strip()
+        run(
+            [go, "mod", "download", "sigs.k8s.io/kwok"],
+            timeout=300,
+            cwd=toolchain_dir(),
+            env=env,
+            check=True,
+        )
+        found = run(
+            [go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
+            timeout=300,
+            cwd=toolchain_dir(),
+            env=env,
+            check=True,
+        ).stdout.strip()
     dest.mkdir(parents=True, exist_ok=True)
     for relative in KWOK_DEFAULT_STAGES:
         shutil.copyfile(Path(found) / relative, dest / Path(relative).name)
@@ -159,9 +178,15 @@ def find() -> Toolchain | None:
     explicit = os.environ.get("FLIGHTSCHOOL_TOOLCHAIN_BIN")
     if explicit:
         bin_dir = Path(explicit).expanduser()
-        missing = [n for n in BINARIES if not os.access(bin_dir / n, os.X_OK) and not os.environ.get(_env_name(n))]
+        missing = [
+            n
+            for n in BINARIES
+            if not os.access(bin_dir / n, os.X_OK) and not os.environ.get(_env_name(n))
+        ]
         if missing:
-            raise ToolchainError(f"FLIGHTSCHOOL_TOOLCHAIN_BIN={bin_dir} lacks: {', '.join(missing)}")
+            raise ToolchainError(
+                f"FLIGHTSCHOOL_TOOLCHAIN_BIN={bin_dir} lacks: {', '.join(missing)}"
+            )
         return Toolchain(bin_dir, versions, "explicit")
     cached = cached_bin_dir()
     if _complete(cached):
@@ -188,7 +213,9 @@ def ensure(progress: Callable[[str], None] = print) -> Toolchain:
 
 
 def _go_binary() -> str | None:
-    go = shutil.which("go") or ("/usr/local/go/bin/go" if os.access("/usr/local/go/bin/go", os.X_OK) else None)
+    go = shutil.which("go") or (
+        "/usr/local/go/bin/go" if os.access("/usr/local/go/bin/go", os.X_OK) else None
+    )
     if go is None:
         return None
     out = run([go, "env", "GOVERSION"], timeout=30).stdout.strip()
@@ -237,27 +264,52 @@ def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
         staging.mkdir(parents=True)
         log = final.parent / "build.log"
         log.write_text(f"toolchain build {datetime.now(UTC).isoformat()}\n", encoding="utf-8")
-        env = {"CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false -mod=readonly", "GOTOOLCHAIN": "local"}
+        env = {
+            "CGO_ENABLED": "0",
+            "GOFLAGS": "-buildvcs=false -mod=readonly",
+            "GOTOOLCHAIN": "local",
+        }
         flags = ldflags(versions, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         started = time.monotonic()
         total = len(BINARIES)
-        progress(f"Building the lab toolchain (Kubernetes {versions.kubernetes}, kwok {versions.kwok}, "
-                 f"etcd {versions.etcd}, helm {versions.helm}); log: {log}")
+        progress(
+            f"Building the lab toolchain (Kubernetes {versions.kubernetes}, kwok {versions.kwok}, "
+            f"etcd {versions.etcd}, helm {versions.helm}); log: {log}"
+        )
         for n, (name, package) in enumerate(BINARIES.items(), start=1):
             step_start = time.monotonic()
             progress(f"[{n}/{total}] {name} … (elapsed {time.monotonic() - started:.0f} s)")
             code = stream(
-                [go, "build", "-trimpath", "-tags", "selinux,notest,grpcnotrace", "-ldflags", flags,
-                 "-o", staging / name, package],
-                timeout=BUILD_TIMEOUT, cwd=toolchain_dir(), env=env, on_line=lambda _line: None, log_file=log,
+                [
+                    go,
+                    "build",
+                    "-trimpath",
+                    "-tags",
+                    "selinux,notest,grpcnotrace",
+                    "-ldflags",
+                    flags,
+                    "-o",
+                    staging / name,
+                    package,
+                ],
+                timeout=BUILD_TIMEOUT,
+                cwd=toolchain_dir(),
+                env=env,
+                on_line=lambda _line: None,
+                log_file=log,
             )
             if code != 0:
                 tail = log.read_text(encoding="utf-8").splitlines()[-15:]
-                raise ToolchainError(f"building {name} failed (exit {code}); see {log}:\n" + "\n".join(tail))
+                raise ToolchainError(
+                    f"building {name} failed (exit {code}); see {log}:\n" + "\n".join(tail)
+                )
             progress(f"[{n}/{total}] {name} built in {time.monotonic() - step_start:.0f} s")
         _copy_default_stages(go, _stages_dir(staging))
-        manifest = {"versions": versions.__dict__, "built_at": datetime.now(UTC).isoformat(),
-                    "seconds": round(time.monotonic() - started, 1)}
+        manifest = {
+            "versions": versions.__dict__,
+            "built_at": datetime.now(UTC).isoformat(),
+            "seconds": round(time.monotonic() - started, 1),
+        }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
@@ -268,12 +320,21 @@ def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
 def verify_versions(tc: Toolchain) -> dict[str, str]:
     """Ask each binary for its version (used by `status` and the tests)."""
     out: dict[str, str] = {}
-    for name, args in (("kube-apiserver", ["--version"]), ("kubectl", ["version", "--client"]),
-                       ("kwokctl", ["--version"]), ("etcd", ["--version"]), ("helm", ["version", "--short"])):
+    for name, args in (
+        ("kube-apiserver", ["--version"]),
+        ("kubectl", ["version", "--client"]),
+        ("kwokctl", ["--version"]),
+        ("etcd", ["--version"]),
+        ("helm", ["version", "--short"]),
+    ):
         try:
             result = run([tc.path(name), *args], timeout=30)
         except ToolError as exc:
             out[name] = f"error: {exc}"
             continue
-        out[name] = (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else ""
+        out[name] = (
+            (result.stdout or result.stderr).strip().splitlines()[0]
+            if (result.stdout or result.stderr)
+            else ""
+        )
     return out

@@ -38,7 +38,11 @@ class OutcomeWatcher:
             self.watch.merge_labels(pod, {outcomes.OUTCOME: outcome})
         except KubeError as exc:
             if exc.status != 404:  # a pod deleted meanwhile needs nothing
-                print(f"cannot label {meta.get('namespace')}/{meta.get('name')}: {exc}", file=sys.stderr, flush=True)
+                print(
+                    f"cannot label {meta.get('namespace')}/{meta.get('name')}: {exc}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def _write_logs(self, pod: dict[str, Any], outcome: str, why: str) -> None:
         meta = pod["metadata"]
@@ -47,19 +51,32 @@ class OutcomeWatcher:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         entries = []
         for c in (pod.get("spec") or {}).get("containers") or []:
-            command = " ".join([*(c.get("command") or []), *(c.get("args") or [])]) or "(image entrypoint)"
-            lines = custom.splitlines() if custom else [
-                f"[simulated] container {c.get('name')} from image {c.get('image')}",
-                f"[simulated] command: {command}",
-                f"[simulated] outcome: {outcome} ({why})",
-            ]
+            command = (
+                " ".join([*(c.get("command") or []), *(c.get("args") or [])])
+                or "(image entrypoint)"
+            )
+            lines = (
+                custom.splitlines()
+                if custom
+                else [
+                    f"[simulated] container {c.get('name')} from image {c.get('image')}",
+                    f"[simulated] command: {command}",
+                    f"[simulated] outcome: {outcome} ({why})",
+                ]
+            )
             path = self.logs_dir / f"{meta['namespace']}_{meta['name']}_{c.get('name')}.log"
-            path.write_text("".join(f"{stamp} stdout F {line}\n" for line in lines), encoding="utf-8")
+            path.write_text(
+                "".join(f"{stamp} stdout F {line}\n" for line in lines), encoding="utf-8"
+            )
             entries.append({"containers": [c.get("name")], "logsFile": str(path)})
         if entries:
             self.kube.apply(
-                {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Logs",
-                 "metadata": {"name": meta["name"], "namespace": meta["namespace"]}, "spec": {"logs": entries}}
+                {
+                    "apiVersion": "kwok.x-k8s.io/v1alpha1",
+                    "kind": "Logs",
+                    "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+                    "spec": {"logs": entries},
+                }
             )
 
 
@@ -70,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unpullable", type=Path, default=None)
     args = parser.parse_args(argv)
     args.logs_dir.mkdir(parents=True, exist_ok=True)
-    watcher = OutcomeWatcher(Kube(args.kubeconfig), args.logs_dir, outcomes.unpullable_images(args.unpullable))
+    watcher = OutcomeWatcher(
+        Kube(args.kubeconfig), args.logs_dir, outcomes.unpullable_images(args.unpullable)
+    )
 
     def stop(*_: object) -> None:
         watcher.watch.stopped = True

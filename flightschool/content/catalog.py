@@ -104,11 +104,19 @@ def _cross_references(catalog: Catalog) -> list[ContentError]:
             line = loaded.lines.get(q.id, 1)
             if q.id in seen:
                 errors.append(
-                    ContentError(loaded.path, line, f"duplicate question id {q.id!r} (also in {seen[q.id].name})")
+                    ContentError(
+                        loaded.path,
+                        line,
+                        f"duplicate question id {q.id!r} (also in {seen[q.id].name})",
+                    )
                 )
             seen[q.id] = loaded.path
             if q.lesson not in catalog.lessons:
-                errors.append(ContentError(loaded.path, line, f"question {q.id}: lesson {q.lesson!r} does not exist"))
+                errors.append(
+                    ContentError(
+                        loaded.path, line, f"question {q.id}: lesson {q.lesson!r} does not exist"
+                    )
+                )
     for lesson in catalog.lessons.values():
         for quiz in lesson.meta.quizzes:
             if quiz not in catalog.banks:
@@ -119,5 +127,9 @@ def _cross_references(catalog: Catalog) -> list[ContentError]:
         for check in lesson.check_refs:
             for qid in check.question_ids:
                 if qid not in seen:
-                    errors.append(ContentError(lesson.path, check.line, f"check question {qid!r} does not exist"))
+                    errors.append(
+                        ContentError(
+                            lesson.path, check.line, f"check question {qid!r} does not exist"
+                        )
+                    )
     return errors

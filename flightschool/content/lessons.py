@@ -15,10 +15,10 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
-from flightschool.core import yamlpos
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import LessonMeta
 from flightschool.content.validation import pydantic_errors
+from flightschool.core import yamlpos
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -100,7 +100,13 @@ def load_lesson(path: Path) -> Lesson:
         raise ContentLoadError(pydantic_errors(exc, path, located)) from exc
     if meta.id != path.stem:
         raise ContentLoadError(
-            [ContentError(path, located.line_of(("id",)), f"id {meta.id!r} must match the file name {path.stem!r}")]
+            [
+                ContentError(
+                    path,
+                    located.line_of(("id",)),
+                    f"id {meta.id!r} must match the file name {path.stem!r}",
+                )
+            ]
         )
     body_offset = match.group(0).count("\n")
     body = text[match.end() :]
@@ -145,7 +151,9 @@ def _split(
     return tuple(sections), tuple(blocks), checks
 
 
-def _parts(lines: list[str], start: int, end: int, specials: list[tuple[int, int, Part]]) -> list[Part]:
+def _parts(
+    lines: list[str], start: int, end: int, specials: list[tuple[int, int, Part]]
+) -> list[Part]:
     parts: list[Part] = []
     cursor = start
     for s_start, s_end, part in specials:

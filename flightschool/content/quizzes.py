@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from flightschool.core import yamlpos
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Question, QuizBank
 from flightschool.content.validation import pydantic_errors
+from flightschool.core import yamlpos
 
 _QUESTION: TypeAdapter[Question] = TypeAdapter(Question)
 
@@ -58,7 +58,9 @@ def load_bank(path: Path) -> LoadedBank:
             question = _QUESTION.validate_python(raw)
         except ValidationError as exc:
             errors = pydantic_errors(exc, path, _rooted_at(located, ("questions", index)))
-            named = tuple(ContentError(e.path, e.line, f"question {qid}: {e.message}") for e in errors)
+            named = tuple(
+                ContentError(e.path, e.line, f"question {qid}: {e.message}") for e in errors
+            )
             broken.append(BrokenQuestion(qid, named))
             continue
         good.append(question)

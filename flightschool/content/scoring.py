@@ -90,7 +90,9 @@ def _multiple(q: MultipleChoice, answer: Any) -> Outcome:
     if unknown:
         raise AnswerError(f"unknown options {sorted(unknown)!r}")
     ok, points = _set_points(q, picked, set(q.correct_texts))
-    notes = tuple(o.explanation for o in q.options if o.explanation and (o.text in picked or o.correct))
+    notes = tuple(
+        o.explanation for o in q.options if o.explanation and (o.text in picked or o.correct)
+    )
     return Outcome(ok, points, q.points, notes)
 
 

@@ -169,3 +169,9 @@ def pid_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return state != "Z"
+
+
+def replace_process(args: Sequence[str | os.PathLike[str]]) -> None:
+    """Become another program (used by `flightschool app` to become `streamlit run`)."""
+    argv = [os.fspath(a) for a in args]
+    os.execv(argv[0], argv)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
 
 from flightschool.progress.schema import Base, SchemaVersion
 
@@ -45,7 +45,7 @@ def migrate(engine: Engine, steps: Sequence[tuple[int, Step]] = STEPS) -> int:
         version = current_version(conn)
         if version is None:
             Base.metadata.create_all(conn)
-            conn.execute(SchemaVersion.__table__.insert().values(id=1, version=target))
+            conn.execute(insert(SchemaVersion).values(id=1, version=target))
             return target
     if version > target:
         raise SchemaTooNew(
@@ -57,8 +57,6 @@ def migrate(engine: Engine, steps: Sequence[tuple[int, Step]] = STEPS) -> int:
             continue
         with engine.begin() as conn:
             step(conn)
-            conn.execute(
-                SchemaVersion.__table__.update().where(SchemaVersion.id == 1).values(version=number)
-            )
+            conn.execute(update(SchemaVersion).where(SchemaVersion.id == 1).values(version=number))
         version = number
     return version

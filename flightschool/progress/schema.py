@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -14,7 +15,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
 
 
 class SchemaVersion(Base):
@@ -33,7 +34,9 @@ class Profile(Base):
 
 class LessonProgress(Base):
     __tablename__ = "lesson_progress"
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
+    )
     lesson_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     first_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -43,7 +46,9 @@ class LessonProgress(Base):
 class QuizAttempt(Base):
     __tablename__ = "quiz_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), index=True
+    )
     quiz_id: Mapped[str] = mapped_column(String(80))
     mode: Mapped[str] = mapped_column(String(20))
     seed: Mapped[str] = mapped_column(String(40))
@@ -57,7 +62,9 @@ class QuizAnswer(Base):
     __tablename__ = "quiz_answers"
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True
+    )
     question_id: Mapped[str] = mapped_column(String(80))
     answer: Mapped[object] = mapped_column(JSON)
     correct: Mapped[bool]
@@ -70,7 +77,9 @@ class QuizAnswer(Base):
 class LabAttempt(Base):
     __tablename__ = "lab_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), index=True
+    )
     lab_id: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     score: Mapped[float]
@@ -81,7 +90,9 @@ class LabAttempt(Base):
 
 class ReviewCard(Base):
     __tablename__ = "review_cards"
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
+    )
     card_id: Mapped[str] = mapped_column(String(160), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     state: Mapped[object] = mapped_column(JSON)
@@ -94,7 +105,9 @@ class Activity(Base):
 
     __tablename__ = "activity"
     id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40))
     ref: Mapped[str] = mapped_column(String(160))
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -192,7 +192,9 @@ class ProgressStore:
     def answers(self, attempt_id: int) -> list[dict[str, Any]]:
         with self._tx() as s:
             rows = s.scalars(
-                select(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id).order_by(QuizAnswer.id)
+                select(QuizAnswer)
+                .where(QuizAnswer.attempt_id == attempt_id)
+                .order_by(QuizAnswer.id)
             )
             return [
                 {
@@ -219,7 +221,9 @@ class ProgressStore:
             if quiz_id:
                 query = query.where(QuizAttempt.quiz_id == quiz_id)
             return [
-                AttemptSummary(a.id, a.quiz_id, a.mode, a.started_at, a.finished_at, a.score, a.max_score, n)
+                AttemptSummary(
+                    a.id, a.quiz_id, a.mode, a.started_at, a.finished_at, a.score, a.max_score, n
+                )
                 for a, n in s.execute(query)
             ]
 
@@ -240,7 +244,14 @@ class ProgressStore:
 
     # ------------------------------------------------------------------ labs
     def record_lab(
-        self, profile: str, lab_id: str, *, score: float, max_score: float, passed: bool, checks: list[dict[str, Any]]
+        self,
+        profile: str,
+        lab_id: str,
+        *,
+        score: float,
+        max_score: float,
+        passed: bool,
+        checks: list[dict[str, Any]],
     ) -> int:
         with self._tx() as s:
             row = LabAttempt(
@@ -259,7 +270,9 @@ class ProgressStore:
         with self._tx() as s:
             pid = self._profile_id(s, profile)
             rows = s.execute(
-                select(LabAttempt.lab_id, func.max(LabAttempt.score), func.max(LabAttempt.max_score))
+                select(
+                    LabAttempt.lab_id, func.max(LabAttempt.score), func.max(LabAttempt.max_score)
+                )
                 .where(LabAttempt.profile_id == pid)
                 .group_by(LabAttempt.lab_id)
             )
@@ -268,7 +281,14 @@ class ProgressStore:
     # ------------------------------------------------------------------ activity
     def log(self, profile: str, kind: str, ref: str, data: dict[str, Any] | None = None) -> None:
         with self._tx() as s:
-            s.add(Activity(profile_id=self._profile_id(s, profile), kind=kind, ref=ref, data=_jsonable(data or {})))
+            s.add(
+                Activity(
+                    profile_id=self._profile_id(s, profile),
+                    kind=kind,
+                    ref=ref,
+                    data=_jsonable(data or {}),
+                )
+            )
 
     def activity(self, profile: str, kind: str | None = None) -> list[dict[str, Any]]:
         with self._tx() as s:
@@ -285,13 +305,35 @@ class ProgressStore:
         with self._tx() as s:
             pid = self._profile_id(s, profile)
             attempts = []
-            for a in s.scalars(select(QuizAttempt).where(QuizAttempt.profile_id == pid).order_by(QuizAttempt.id)):
-                answers = s.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == a.id).order_by(QuizAnswer.id))
+            for a in s.scalars(
+                select(QuizAttempt).where(QuizAttempt.profile_id == pid).order_by(QuizAttempt.id)
+            ):
+                answers = s.scalars(
+                    select(QuizAnswer).where(QuizAnswer.attempt_id == a.id).order_by(QuizAnswer.id)
+                )
                 attempts.append(
                     {
-                        **_row(a, "quiz_id", "mode", "seed", "started_at", "finished_at", "score", "max_score"),
+                        **_row(
+                            a,
+                            "quiz_id",
+                            "mode",
+                            "seed",
+                            "started_at",
+                            "finished_at",
+                            "score",
+                            "max_score",
+                        ),
                         "answers": [
-                            _row(x, "question_id", "answer", "correct", "points", "max_points", "seconds", "answered_at")
+                            _row(
+                                x,
+                                "question_id",
+                                "answer",
+                                "correct",
+                                "points",
+                                "max_points",
+                                "seconds",
+                                "answered_at",
+                            )
                             for x in answers
                         ],
                     }
@@ -302,12 +344,18 @@ class ProgressStore:
                 "profile": profile,
                 "lessons": [
                     _row(r, "lesson_id", "first_viewed_at", "last_viewed_at", "completed_at")
-                    for r in s.scalars(select(LessonProgress).where(LessonProgress.profile_id == pid))
+                    for r in s.scalars(
+                        select(LessonProgress).where(LessonProgress.profile_id == pid)
+                    )
                 ],
                 "quiz_attempts": attempts,
                 "lab_attempts": [
                     _row(r, "lab_id", "at", "score", "max_score", "passed", "checks")
-                    for r in s.scalars(select(LabAttempt).where(LabAttempt.profile_id == pid).order_by(LabAttempt.id))
+                    for r in s.scalars(
+                        select(LabAttempt)
+                        .where(LabAttempt.profile_id == pid)
+                        .order_by(LabAttempt.id)
+                    )
                 ],
                 "review_cards": [
                     _row(r, "card_id", "kind", "state", "due", "lapses")
@@ -315,7 +363,9 @@ class ProgressStore:
                 ],
                 "activity": [
                     _row(r, "kind", "ref", "at", "data")
-                    for r in s.scalars(select(Activity).where(Activity.profile_id == pid).order_by(Activity.id))
+                    for r in s.scalars(
+                        select(Activity).where(Activity.profile_id == pid).order_by(Activity.id)
+                    )
                 ],
             }
 
@@ -335,11 +385,18 @@ class ProgressStore:
                 s.flush()
                 pid = profile.id
                 for r in data.get("lessons", []):
-                    s.add(LessonProgress(profile_id=pid, **_dates(r, "first_viewed_at", "last_viewed_at", "completed_at")))
+                    s.add(
+                        LessonProgress(
+                            profile_id=pid,
+                            **_dates(r, "first_viewed_at", "last_viewed_at", "completed_at"),
+                        )
+                    )
                 for a in data.get("quiz_attempts", []):
                     answers = a.get("answers", [])
                     fields = {k: v for k, v in a.items() if k != "answers"}
-                    attempt = QuizAttempt(profile_id=pid, **_dates(fields, "started_at", "finished_at"))
+                    attempt = QuizAttempt(
+                        profile_id=pid, **_dates(fields, "started_at", "finished_at")
+                    )
                     s.add(attempt)
                     s.flush()
                     for x in answers:

@@ -18,7 +18,9 @@ from flightschool.ui.state import Context, catalog, store
 def main(start: str = "home") -> None:
     """Build every page and run the selected one. `start` names the default page
     (tests use it to open a page directly through the real navigation)."""
-    st.set_page_config(page_title="Flight School", page_icon="✈️", layout="wide")
+    st.set_page_config(
+        page_title="Flight School", page_icon=":material/flight_takeoff:", layout="wide"
+    )
     cat = catalog()
     ctx = Context(cat, store(), current_profile(store()))
 
@@ -26,21 +28,29 @@ def main(start: str = "home") -> None:
         return st.Page(fn, title=title, url_path=url, icon=icon, default=key == start)
 
     pages: dict[str, st.Page] = {
-        "home": page("home", lambda: home.render(ctx), "Home", "home", "🏠"),
-        "quizzes": page("quizzes", lambda: quizzes.render(ctx), "Quizzes", "quizzes", "📝"),
-        "progress": page("progress", lambda: progress.render(ctx), "Progress", "progress", "📈"),
+        "home": page("home", lambda: home.render(ctx), "Home", "home", ":material/home:"),
+        "quizzes": page(
+            "quizzes", lambda: quizzes.render(ctx), "Quizzes", "quizzes", ":material/quiz:"
+        ),
+        "progress": page(
+            "progress", lambda: progress.render(ctx), "Progress", "progress", ":material/insights:"
+        ),
     }
     sections: dict[str, list[st.Page]] = {"": [pages["home"]]}
     for module, members in cat.modules():
         for item in members:
             key = f"lesson:{item.id}"
-            pages[key] = page(key, _lesson_page(ctx, item.id), item.meta.title, item.id, "📘")
+            pages[key] = page(
+                key, _lesson_page(ctx, item.id), item.meta.title, item.id, ":material/menu_book:"
+            )
             sections.setdefault(module, []).append(pages[key])
     for broken in cat.broken:
         if broken.kind == "lesson":
             key = f"lesson:{broken.name}"
             render = _broken_page(broken.name, broken.errors, cat.root)
-            pages[key] = page(key, render, f"{broken.name} (broken)", broken.name, "⚠️")
+            pages[key] = page(
+                key, render, f"{broken.name} (broken)", broken.name, ":material/warning:"
+            )
             sections.setdefault("Needs fixing", []).append(pages[key])
     sections["Practice"] = [pages["quizzes"], pages["progress"]]
     nav.register(pages)

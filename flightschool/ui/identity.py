@@ -23,8 +23,9 @@ def current_profile(store: ProgressStore) -> str:
         st.session_state[_KEY] = from_url if from_url in names else names[0]
     with st.sidebar:
         st.selectbox("Profile", names, key=_KEY)
-        with st.popover("New profile", use_container_width=True), st.form(
-            "new_profile", clear_on_submit=True, border=False
+        with (
+            st.popover("New profile", use_container_width=True),
+            st.form("new_profile", clear_on_submit=True, border=False),
         ):
             st.text_input("Name", max_chars=80, key="new_profile_name")
             st.form_submit_button("Create", on_click=_create, args=(store,))

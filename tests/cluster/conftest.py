@@ -47,9 +47,20 @@ def namespace(kube: Kube, embedded: EmbeddedCluster) -> Iterator[str]:
     kube.delete("v1", "Namespace", name, grace_seconds=0)
 
 
-def pod(name: str, *, image: str = "busybox:1.37", restart: str = "Never", annotations: dict[str, str] | None = None,
-        resources: dict[str, object] | None = None, **spec: object) -> dict[str, object]:
-    container: dict[str, object] = {"name": "main", "image": image, "command": ["sh", "-c", "echo done"]}
+def pod(
+    name: str,
+    *,
+    image: str = "busybox:1.37",
+    restart: str = "Never",
+    annotations: dict[str, str] | None = None,
+    resources: dict[str, object] | None = None,
+    **spec: object,
+) -> dict[str, object]:
+    container: dict[str, object] = {
+        "name": "main",
+        "image": image,
+        "command": ["sh", "-c", "echo done"],
+    }
     if resources:
         container["resources"] = resources
     return {

@@ -19,7 +19,12 @@ from tests.cluster.conftest import pod
 
 pytestmark = pytest.mark.cluster
 
-GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
+GPU_TOLERATION = {
+    "key": "nvidia.com/gpu",
+    "operator": "Equal",
+    "value": "present",
+    "effect": "NoSchedule",
+}
 
 
 def get_pod(kube: Kube, ns: str, name: str) -> dict[str, Any]:
@@ -30,7 +35,9 @@ def get_pod(kube: Kube, ns: str, name: str) -> dict[str, Any]:
 
 def wait_pod(kube: Kube, ns: str, name: str, check: Any, timeout: float = 30) -> dict[str, Any]:
     result = wait_until(lambda: (p := get_pod(kube, ns, name)) and check(p) and p, timeout, 0.2)
-    assert result, f"pod {name} never reached the expected state: {get_pod(kube, ns, name).get('status')}"
+    assert result, (
+        f"pod {name} never reached the expected state: {get_pod(kube, ns, name).get('status')}"
+    )
     return result  # type: ignore[no-any-return]
 
 
@@ -55,14 +62,27 @@ def test_server_reports_the_pinned_version(embedded: EmbeddedCluster, kube: Kube
 
 def test_gpu_pod_with_toleration_lands_on_the_gpu_pool(kube: Kube, namespace: str) -> None:
     gpu = {"limits": {"nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}}
-    kube.create(pod("train", resources=gpu, restart="Always", tolerations=[GPU_TOLERATION],
-                    nodeSelector={"gpu": "true"}), namespace)
+    kube.create(
+        pod(
+            "train",
+            resources=gpu,
+            restart="Always",
+            tolerations=[GPU_TOLERATION],
+            nodeSelector={"gpu": "true"},
+        ),
+        namespace,
+    )
     placed = wait_pod(kube, namespace, "train", lambda p: p["spec"].get("nodeName"))
     assert node_of(kube, placed["spec"]["nodeName"])["gpu"] == "true"
 
 
-def test_gpu_pod_without_toleration_stays_pending_with_a_taint_event(kube: Kube, namespace: str) -> None:
-    kube.create(pod("train", resources={"limits": {"nvidia.com/gpu": "1"}}, nodeSelector={"gpu": "true"}), namespace)
+def test_gpu_pod_without_toleration_stays_pending_with_a_taint_event(
+    kube: Kube, namespace: str
+) -> None:
+    kube.create(
+        pod("train", resources={"limits": {"nvidia.com/gpu": "1"}}, nodeSelector={"gpu": "true"}),
+        namespace,
+    )
 
     def failed_scheduling() -> list[dict[str, Any]]:
         return [e for e in kube.events(namespace, "train") if e.get("reason") == "FailedScheduling"]
@@ -78,13 +98,29 @@ def test_gpu_request_different_from_limit_is_refused(kube: Kube, namespace: str)
     bad = {"limits": {"nvidia.com/gpu": "2"}, "requests": {"nvidia.com/gpu": "1"}}
     with pytest.raises(KubeError) as caught:
         kube.create(pod("train", resources=bad), namespace, dry_run=True)
-    assert caught.value.status == 422 and "must be equal to nvidia.com/gpu limit" in str(caught.value)
+    assert caught.value.status == 422 and "must be equal to nvidia.com/gpu limit" in str(
+        caught.value
+    )
 
 
 def test_resource_quota_refuses_over_quota_and_unsized_pods(kube: Kube, namespace: str) -> None:
-    kube.create({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"},
-                 "spec": {"hard": {"requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "2Gi"}}}, namespace)
-    wait_until(lambda: (kube.get("v1", "ResourceQuota", "q", namespace) or {}).get("status", {}).get("hard"), 10)
+    kube.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q"},
+            "spec": {
+                "hard": {"requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "2Gi"}
+            },
+        },
+        namespace,
+    )
+    wait_until(
+        lambda: (
+            (kube.get("v1", "ResourceQuota", "q", namespace) or {}).get("status", {}).get("hard")
+        ),
+        10,
+    )
     with pytest.raises(KubeError, match="must specify"):
         kube.create(pod("unsized"), namespace)
     big = {"requests": {"cpu": "2", "memory": "512Mi"}, "limits": {"memory": "512Mi"}}
@@ -94,7 +130,9 @@ def test_resource_quota_refuses_over_quota_and_unsized_pods(kube: Kube, namespac
     kube.create(pod("fits", resources=fits), namespace)
 
 
-def test_pod_security_restricted_refuses_a_privileged_pod(kube: Kube, embedded: EmbeddedCluster, namespace: str) -> None:
+def test_pod_security_restricted_refuses_a_privileged_pod(
+    kube: Kube, embedded: EmbeddedCluster, namespace: str
+) -> None:
     embedded.reset_namespace(namespace, {"pod-security.kubernetes.io/enforce": "restricted"})
     privileged = pod("root", securityContext={})
     privileged["spec"]["containers"][0]["securityContext"] = {"privileged": True}  # type: ignore[index]
@@ -103,12 +141,30 @@ def test_pod_security_restricted_refuses_a_privileged_pod(kube: Kube, embedded: 
 
 
 def test_subject_access_review_follows_rbac(kube: Kube, namespace: str) -> None:
-    kube.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "reader"}}, namespace)
-    kube.create({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "pods"},
-                 "rules": [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]}]}, namespace)
-    kube.create({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "pods"},
-                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pods"},
-                 "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": namespace}]}, namespace)
+    kube.create(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "reader"}}, namespace
+    )
+    kube.create(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "pods"},
+            "rules": [
+                {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]}
+            ],
+        },
+        namespace,
+    )
+    kube.create(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "pods"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pods"},
+            "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": namespace}],
+        },
+        namespace,
+    )
     user = f"system:serviceaccount:{namespace}:reader"
     assert kube.can_i("list", "pods", namespace, user=user)[0]
     assert kube.can_i("get", "pods", namespace, user=user, subresource="log")[0]
@@ -117,20 +173,53 @@ def test_subject_access_review_follows_rbac(kube: Kube, namespace: str) -> None:
 
 
 def test_deployment_pods_run_and_a_job_completes(kube: Kube, namespace: str) -> None:
-    kube.create({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                 "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                          "template": {"metadata": {"labels": {"app": "web"}},
-                                       "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}, namespace)
-    kube.create({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "once"},
-                 "spec": {"template": {"spec": {"restartPolicy": "Never",
-                                                "containers": [{"name": "m", "image": "busybox:1.37"}]}}}}, namespace)
+    kube.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+                },
+            },
+        },
+        namespace,
+    )
+    kube.create(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "once"},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [{"name": "m", "image": "busybox:1.37"}],
+                    }
+                }
+            },
+        },
+        namespace,
+    )
 
     def running() -> bool:
-        pods = kube.list("v1", "Pod", namespace, "app=web")
+        pods = kube.list_objects("v1", "Pod", namespace, "app=web")
         return len(pods) == 2 and all(p["status"].get("phase") == "Running" for p in pods)
 
     assert wait_until(running, 30, 0.2)
-    done = wait_until(lambda: (kube.get("batch/v1", "Job", "once", namespace) or {}).get("status", {}).get("succeeded"), 30, 0.2)
+    done = wait_until(
+        lambda: (
+            (kube.get("batch/v1", "Job", "once", namespace) or {})
+            .get("status", {})
+            .get("succeeded")
+        ),
+        30,
+        0.2,
+    )
     assert done == 1
 
 
@@ -138,27 +227,44 @@ def test_deployment_pods_run_and_a_job_completes(kube: Kube, namespace: str) -> 
     ("annotations", "restart", "expect"),
     [
         ({}, "Never", ("Succeeded", 0, "Completed")),
-        ({"lab.flightschool.io/outcome": "fail", "lab.flightschool.io/exit-code": "3"}, "Never", ("Failed", 3, "Error")),
+        (
+            {"lab.flightschool.io/outcome": "fail", "lab.flightschool.io/exit-code": "3"},
+            "Never",
+            ("Failed", 3, "Error"),
+        ),
         ({"lab.flightschool.io/outcome": "oomkilled"}, "Never", ("Failed", 137, "OOMKilled")),
     ],
 )
-def test_run_to_completion_outcomes(kube: Kube, namespace: str, annotations: dict[str, str], restart: str,
-                                    expect: tuple[str, int, str]) -> None:
+def test_run_to_completion_outcomes(
+    kube: Kube,
+    namespace: str,
+    annotations: dict[str, str],
+    restart: str,
+    expect: tuple[str, int, str],
+) -> None:
     annotations = {**annotations, "lab.flightschool.io/run-duration": "500ms"}
     kube.create(pod("p", restart=restart, annotations=annotations), namespace)
-    done = wait_pod(kube, namespace, "p", lambda p: p["status"].get("phase") in ("Succeeded", "Failed"))
+    done = wait_pod(
+        kube, namespace, "p", lambda p: p["status"].get("phase") in ("Succeeded", "Failed")
+    )
     state = terminated(done)
     assert state is not None
     assert (done["status"]["phase"], state["exitCode"], state["reason"]) == expect
 
 
 def test_crashloop_restarts_keep_rising(kube: Kube, namespace: str) -> None:
-    annotations = {"lab.flightschool.io/outcome": "crashloop", "lab.flightschool.io/run-duration": "200ms"}
+    annotations = {
+        "lab.flightschool.io/outcome": "crashloop",
+        "lab.flightschool.io/run-duration": "200ms",
+    }
     kube.create(pod("crash", restart="Always", annotations=annotations), namespace)
 
     def restarts(p: dict[str, Any]) -> bool:
         status = (p["status"].get("containerStatuses") or [{}])[0]
-        return status.get("restartCount", 0) >= 2 and status["state"].get("waiting", {}).get("reason") == "CrashLoopBackOff"
+        return (
+            status.get("restartCount", 0) >= 2
+            and status["state"].get("waiting", {}).get("reason") == "CrashLoopBackOff"
+        )
 
     wait_pod(kube, namespace, "crash", restarts, timeout=45)
 
@@ -176,7 +282,9 @@ def test_unpullable_image_ends_in_image_pull_backoff(kube: Kube, namespace: str)
 
 def test_oom_by_spec_and_its_fixed_twin_end_differently(kube: Kube, namespace: str) -> None:
     peak = {"lab.flightschool.io/memory-peak": "600Mi", "lab.flightschool.io/run-duration": "500ms"}
-    kube.create(pod("small", annotations=peak, resources={"limits": {"memory": "512Mi"}}), namespace)
+    kube.create(
+        pod("small", annotations=peak, resources={"limits": {"memory": "512Mi"}}), namespace
+    )
     kube.create(pod("fixed", annotations=peak, resources={"limits": {"memory": "1Gi"}}), namespace)
     finished = {"Succeeded", "Failed"}
     small = wait_pod(kube, namespace, "small", lambda p: p["status"].get("phase") in finished)
@@ -186,8 +294,16 @@ def test_oom_by_spec_and_its_fixed_twin_end_differently(kube: Kube, namespace: s
 
 
 def test_logs_of_a_completed_pod_are_served(kube: Kube, namespace: str) -> None:
-    kube.create(pod("talk", annotations={"lab.flightschool.io/logs": "loaded 42 rows\ndone",
-                                         "lab.flightschool.io/run-duration": "300ms"}), namespace)
+    kube.create(
+        pod(
+            "talk",
+            annotations={
+                "lab.flightschool.io/logs": "loaded 42 rows\ndone",
+                "lab.flightschool.io/run-duration": "300ms",
+            },
+        ),
+        namespace,
+    )
     wait_pod(kube, namespace, "talk", lambda p: p["status"].get("phase") == "Succeeded")
     logs = kube.raw("GET", f"/api/v1/namespaces/{namespace}/pods/talk/log")
     assert logs == "loaded 42 rows\ndone\n"
@@ -198,7 +314,7 @@ def test_components_listen_on_loopback_only(embedded: EmbeddedCluster) -> None:
     inodes = set()
     for pid in pids:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
-            target = os.readlink(fd) if fd.is_symlink() else ""
+            target = str(fd.readlink()) if fd.is_symlink() else ""
             if target.startswith("socket:["):
                 inodes.add(target[8:-1])
     listening = []
@@ -212,11 +328,15 @@ def test_components_listen_on_loopback_only(embedded: EmbeddedCluster) -> None:
     assert set(listening) <= loopback, f"non-loopback listeners: {listening}"
 
 
-def test_a_dead_component_is_reported_and_restarted_keeping_data(embedded: EmbeddedCluster, kube: Kube) -> None:
+def test_a_dead_component_is_reported_and_restarted_keeping_data(
+    embedded: EmbeddedCluster, kube: Kube
+) -> None:
     kube.ensure_namespace("keep-me")
     scheduler = next(c for c in embedded.status().components if c["name"] == "kube-scheduler")
     os.kill(scheduler["pid"], 9)
-    assert wait_until(lambda: "kube-scheduler is not running" in embedded.status().problems, 10, 0.1)
+    assert wait_until(
+        lambda: "kube-scheduler is not running" in embedded.status().problems, 10, 0.1
+    )
     status = embedded.up(progress=lambda _m: None)
     assert status.healthy
     assert Kube(embedded.kubeconfig()).namespace_exists("keep-me")
@@ -233,7 +353,9 @@ def test_a_stale_lock_does_not_block_up(embedded: EmbeddedCluster) -> None:
     assert embedded.up(progress=lambda _m: None).healthy
 
 
-def test_a_held_lock_gives_a_clear_message(embedded: EmbeddedCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_held_lock_gives_a_clear_message(
+    embedded: EmbeddedCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = embedded.state / "up.lock"
     with path.open("a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -251,12 +373,18 @@ def test_port_in_use_is_a_clear_error(embedded: EmbeddedCluster) -> None:
             embedded.up(progress=lambda _m: None, port=port)
 
 
-def test_malformed_nodes_file_names_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_nodes_file_names_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "course"
     (root / "cluster").mkdir(parents=True)
-    (root / "cluster" / "nodes.yaml").write_text("pools:\n  - name: gpu\n    count: 1\n    capacity: {cpu: lots, memory: 1Gi}\n")
+    (root / "cluster" / "nodes.yaml").write_text(
+        "pools:\n  - name: gpu\n    count: 1\n    capacity: {cpu: lots, memory: 1Gi}\n"
+    )
     monkeypatch.setenv("FLIGHTSCHOOL_CONTENT_DIR", str(root))
-    with pytest.raises(ClusterConfigError, match=r"nodes.yaml:4: .*'lots' is not a Kubernetes quantity"):
+    with pytest.raises(
+        ClusterConfigError, match=r"nodes.yaml:4: .*'lots' is not a Kubernetes quantity"
+    ):
         EmbeddedCluster("never-created").up(progress=lambda _m: None)
 
 

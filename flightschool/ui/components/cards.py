@@ -12,4 +12,7 @@ from flightschool.content.errors import ContentError
 
 def error_card(title: str, errors: Iterable[ContentError], root: Path) -> None:
     lines = "\n".join(f"- `{e.relative_to(root)}`" for e in errors)
-    st.error(f"**{title}** could not be loaded. Fix the file and reload:\n\n{lines}", icon="⚠️")
+    st.error(
+        f"**{title}** could not be loaded. Fix the file and reload:\n\n{lines}",
+        icon=":material/error:",
+    )

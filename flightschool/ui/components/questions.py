@@ -35,14 +35,28 @@ def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any 
     order_seed = f"{seed}:{question.id}"
     if isinstance(question, SingleChoice):
         texts = shuffled([o.text for o in question.options], order_seed)
-        return st.radio("Your answer", texts, index=None, key=key, disabled=disabled, label_visibility="collapsed")
+        return st.radio(
+            "Your answer",
+            texts,
+            index=None,
+            key=key,
+            disabled=disabled,
+            label_visibility="collapsed",
+        )
     if isinstance(question, MultipleChoice):
         texts = shuffled([o.text for o in question.options], order_seed)
-        picked = [t for i, t in enumerate(texts) if st.checkbox(t, key=f"{key}:{i}", disabled=disabled)]
+        picked = [
+            t for i, t in enumerate(texts) if st.checkbox(t, key=f"{key}:{i}", disabled=disabled)
+        ]
         return picked or None
     if isinstance(question, TrueFalse):
         choice = st.radio(
-            "Your answer", ["True", "False"], index=None, key=key, horizontal=True, disabled=disabled,
+            "Your answer",
+            ["True", "False"],
+            index=None,
+            key=key,
+            horizontal=True,
+            disabled=disabled,
             label_visibility="collapsed",
         )
         return None if choice is None else choice == "True"
@@ -60,7 +74,10 @@ def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any 
     if isinstance(question, Ordering):
         items = shuffled(question.items, order_seed)
         order = st.multiselect(
-            "Pick every item, first to last", items, key=key, disabled=disabled,
+            "Pick every item, first to last",
+            items,
+            key=key,
+            disabled=disabled,
             placeholder="Choose the first step…",
         )
         return order if len(order) == len(items) else None
@@ -73,11 +90,15 @@ def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any 
 
 def feedback(question: Question, outcome: Outcome) -> None:
     if outcome.correct:
-        st.success(f"Correct · {outcome.points:g}/{outcome.max_points:g}", icon="✅")
+        st.success(
+            f"Correct · {outcome.points:g}/{outcome.max_points:g}", icon=":material/check_circle:"
+        )
     elif outcome.points > 0:
-        st.warning(f"Partly right · {outcome.points:g}/{outcome.max_points:g}", icon="🟡")
+        st.warning(
+            f"Partly right · {outcome.points:g}/{outcome.max_points:g}", icon=":material/contrast:"
+        )
     else:
-        st.error(f"Not quite · 0/{outcome.max_points:g}", icon="❌")
+        st.error(f"Not quite · 0/{outcome.max_points:g}", icon=":material/cancel:")
     right = correct_answer_text(question)
     if right and not outcome.correct:
         st.markdown(f"**Right answer:** {right}")

@@ -11,27 +11,37 @@ from flightschool.ui.state import Context
 
 def render(ctx: Context) -> None:
     st.title("Flight School")
-    st.caption("Apache Airflow on Kubernetes: lessons, quizzes and hands-on labs for senior interviews.")
+    st.caption(
+        "Apache Airflow on Kubernetes: lessons, quizzes and hands-on labs for senior interviews."
+    )
     catalog = ctx.catalog
     done = ctx.store.completed_lessons(ctx.profile)
     lessons = list(catalog.lessons.values())
     _continue(ctx, done)
     total = len(lessons)
     finished = sum(1 for lesson in lessons if lesson.id in done)
-    st.progress(finished / total if total else 0.0, text=f"Course progress: {finished} of {total} lessons")
+    st.progress(
+        finished / total if total else 0.0, text=f"Course progress: {finished} of {total} lessons"
+    )
     for module, members in catalog.modules():
         complete = sum(1 for lesson in members if lesson.id in done)
         with st.container(border=True):
             st.subheader(module)
             st.progress(complete / len(members), text=f"{complete} of {len(members)} complete")
             for lesson in members:
-                mark = "✅" if lesson.id in done else "📘"
-                nav.link(f"lesson:{lesson.id}", f"{lesson.meta.title} · {lesson.meta.minutes} min", icon=mark)
+                mark = ":material/check_circle:" if lesson.id in done else ":material/menu_book:"
+                nav.link(
+                    f"lesson:{lesson.id}",
+                    f"{lesson.meta.title} · {lesson.meta.minutes} min",
+                    icon=mark,
+                )
     for item in catalog.broken:
         error_card(f"{item.kind.capitalize()} {item.name}", item.errors, catalog.root)
     if catalog.errors:
         with st.expander(f"Content problems ({len(catalog.errors)})"):
-            st.code("\n".join(str(e.relative_to(catalog.root)) for e in catalog.errors), language="text")
+            st.code(
+                "\n".join(str(e.relative_to(catalog.root)) for e in catalog.errors), language="text"
+            )
 
 
 def _continue(ctx: Context, done: set[str]) -> None:
@@ -51,4 +61,4 @@ def _continue(ctx: Context, done: set[str]) -> None:
         verb = "Start here" if last is None else "Next up"
     with st.container(border=True):
         st.markdown(f"**{verb}**")
-        nav.link(f"lesson:{target.id}", target.meta.title, icon="▶️")
+        nav.link(f"lesson:{target.id}", target.meta.title, icon=":material/play_arrow:")

@@ -22,7 +22,9 @@ def render(ctx: Context, lesson_id: str) -> None:
         seen.add((ctx.profile, lesson_id))
     meta = lesson.meta
     st.title(meta.title)
-    st.caption(f"{meta.module} · {meta.minutes} min" + (" · " + ", ".join(meta.tags) if meta.tags else ""))
+    st.caption(
+        f"{meta.module} · {meta.minutes} min" + (" · " + ", ".join(meta.tags) if meta.tags else "")
+    )
     with st.container(border=True):
         st.markdown("**You will be able to**\n" + "\n".join(f"- {o}" for o in meta.objectives))
         if meta.prerequisites:
@@ -50,7 +52,9 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
         key = f"inline:{lesson.id}:{qid}"
         result = st.session_state.get(key + ":result")
         with st.form(key + ":form", border=False):
-            answer = ask(question, key, seed=f"{ctx.profile}:{lesson.id}", disabled=result is not None)
+            answer = ask(
+                question, key, seed=f"{ctx.profile}:{lesson.id}", disabled=result is not None
+            )
             submitted = st.form_submit_button("Check", disabled=result is not None)
         shown_at = st.session_state.setdefault(key + ":shown", time.monotonic())
         if submitted and result is None:
@@ -60,8 +64,13 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
                 outcome = score(question, answer)
                 attempt = _inline_attempt(ctx, lesson.id)
                 ctx.store.record_answer(
-                    attempt, qid, answer, correct=outcome.correct, points=outcome.points,
-                    max_points=outcome.max_points, seconds=time.monotonic() - shown_at,
+                    attempt,
+                    qid,
+                    answer,
+                    correct=outcome.correct,
+                    points=outcome.points,
+                    max_points=outcome.max_points,
+                    seconds=time.monotonic() - shown_at,
                 )
                 st.session_state[key + ":result"] = result = outcome
                 st.rerun()
@@ -89,9 +98,11 @@ def _footer(ctx: Context, lesson: Lesson) -> None:
     if banks or lesson.meta.labs:
         st.subheader("Practise")
         for loaded in banks:
-            nav.link("quizzes", f"Quiz: {loaded.bank.title}", icon="📝", quiz=loaded.bank.id)
+            nav.link(
+                "quizzes", f"Quiz: {loaded.bank.title}", icon=":material/quiz:", quiz=loaded.bank.id
+            )
         for lab in lesson.meta.labs:
-            nav.link(f"lab:{lab}", f"Lab: {lab}", icon="🧪")
+            nav.link(f"lab:{lab}", f"Lab: {lab}", icon=":material/science:")
     done = lesson.id in ctx.store.completed_lessons(ctx.profile)
     marked = st.toggle("Lesson complete", value=done, key=f"complete:{lesson.id}")
     if marked != done:

@@ -45,7 +45,9 @@ def render(ctx: Context) -> None:
         )
         st.subheader("Scores over time")
         st.altair_chart(chart, use_container_width=True)
-        st.dataframe(frame.sort_values("when", ascending=False), hide_index=True, use_container_width=True)
+        st.dataframe(
+            frame.sort_values("when", ascending=False), hide_index=True, use_container_width=True
+        )
     else:
         st.info("No quiz attempts yet. Your scores will be charted here.")
     _export_import(ctx)
@@ -55,7 +57,10 @@ def _export_import(ctx: Context) -> None:
     st.subheader("Back up or move your progress")
     data = json.dumps(ctx.store.export_profile(ctx.profile), indent=2)
     st.download_button(
-        "Export profile (JSON)", data, file_name=f"flightschool-{ctx.profile}.json", mime="application/json"
+        "Export profile (JSON)",
+        data,
+        file_name=f"flightschool-{ctx.profile}.json",
+        mime="application/json",
     )
     with st.form("import_profile", clear_on_submit=True):
         upload = st.file_uploader("Import a profile export", type=["json"])

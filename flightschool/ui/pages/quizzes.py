@@ -73,7 +73,10 @@ def _start(ctx: Context, bank_id: str, question_ids: list[str], mode: str) -> No
 def _question(ctx: Context, run: Run) -> None:
     qid = run.question_ids[run.index]
     question = ctx.catalog.question(qid)
-    st.progress(run.index / len(run.question_ids), text=f"Question {run.index + 1} of {len(run.question_ids)}")
+    st.progress(
+        run.index / len(run.question_ids),
+        text=f"Question {run.index + 1} of {len(run.question_ids)}",
+    )
     if question is None:
         st.error(f"Question {qid} is no longer in the catalog; skipping it.")
         run.index += 1
@@ -82,7 +85,9 @@ def _question(ctx: Context, run: Run) -> None:
     key = f"q:{run.attempt_id}:{qid}"
     with st.form(key + ":form", border=True):
         answer = ask(question, key, run.seed, disabled=outcome is not None)
-        checked = st.form_submit_button("Check answer", type="primary", disabled=outcome is not None)
+        checked = st.form_submit_button(
+            "Check answer", type="primary", disabled=outcome is not None
+        )
     if checked and outcome is None:
         if answer is None:
             st.warning("Answer the question first (every item, for ordering questions).")
@@ -91,7 +96,9 @@ def _question(ctx: Context, run: Run) -> None:
     if outcome is not None:
         feedback(question, outcome)
         last = run.index + 1 == len(run.question_ids)
-        if st.button("See results" if last else "Next question →", type="primary", key=key + ":next"):
+        if st.button(
+            "See results" if last else "Next question →", type="primary", key=key + ":next"
+        ):
             run.index += 1
             run.shown_at = time.monotonic()
             st.rerun()
@@ -102,8 +109,13 @@ def _check(ctx: Context, run: Run, qid: str, answer: Any) -> Outcome:
     assert question is not None
     outcome = score(question, answer)
     ctx.store.record_answer(
-        run.attempt_id, qid, answer, correct=outcome.correct, points=outcome.points,
-        max_points=outcome.max_points, seconds=time.monotonic() - run.shown_at,
+        run.attempt_id,
+        qid,
+        answer,
+        correct=outcome.correct,
+        points=outcome.points,
+        max_points=outcome.max_points,
+        seconds=time.monotonic() - run.shown_at,
     )
     run.outcomes[qid] = outcome
     return outcome
@@ -115,7 +127,9 @@ def _summary(ctx: Context, run: Run) -> None:
     top = sum(o.max_points for o in run.outcomes.values())
     wrong = [qid for qid, o in run.outcomes.items() if not o.correct]
     st.subheader("Results")
-    st.metric("Score", f"{got:g} / {top:g}", f"{100 * got / top:.0f}%" if top else None, delta_color="off")
+    st.metric(
+        "Score", f"{got:g} / {top:g}", f"{100 * got / top:.0f}%" if top else None, delta_color="off"
+    )
     if wrong:
         st.markdown("**To revisit:**")
         for qid in wrong:

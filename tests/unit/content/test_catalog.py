@@ -20,14 +20,21 @@ def test_broken_question_is_reported_and_the_rest_still_loads(course: Path) -> N
     bank = course / "quizzes" / "01-basics.yaml"
     text = bank.read_text()
     text += "  - id: fx-no-answer\n    type: true_false\n" + FIELDS
-    text += "  - id: fx-typo\n    type: single\n" + FIELDS + "    colour: red\n    options:\n      - {text: a, correct: true}\n      - {text: b}\n"
+    text += (
+        "  - id: fx-typo\n    type: single\n"
+        + FIELDS
+        + "    colour: red\n    options:\n      - {text: a, correct: true}\n      - {text: b}\n"
+    )
     bank.write_text(text)
     lines = text.splitlines()
     catalog = load_catalog(course)
     messages = {str(e.relative_to(course)) for e in catalog.errors}
     no_answer = lines.index("  - id: fx-no-answer") + 1
     colour = lines.index("    colour: red") + 1
-    assert f"quizzes/01-basics.yaml:{no_answer}: question fx-no-answer: missing required field 'answer'" in messages
+    assert (
+        f"quizzes/01-basics.yaml:{no_answer}: question fx-no-answer: missing required field 'answer'"
+        in messages
+    )
     assert f"quizzes/01-basics.yaml:{colour}: question fx-typo: unknown field 'colour'" in messages
     assert catalog.question("fx-pods") is not None
     assert [b.id for b in catalog.banks["01-basics"].broken] == ["fx-no-answer", "fx-typo"]
@@ -56,7 +63,9 @@ def test_duplicate_question_id_across_banks(course: Path) -> None:
 
 def test_dangling_references_are_errors(course: Path) -> None:
     lesson = course / "lessons" / "02-more.md"
-    lesson.write_text(lesson.read_text().replace("Nothing else.", "```check\nno-such-question\n```"))
+    lesson.write_text(
+        lesson.read_text().replace("Nothing else.", "```check\nno-such-question\n```")
+    )
     catalog = load_catalog(course)
     assert any("check question 'no-such-question' does not exist" in str(e) for e in catalog.errors)
 

@@ -38,21 +38,33 @@ def questions(course: Path) -> dict[str, Question]:
         ("fx-short", "", False, 0.0),
     ],
 )
-def test_scores(questions: dict[str, Question], qid: str, answer: object, correct: bool, points: float) -> None:
+def test_scores(
+    questions: dict[str, Question], qid: str, answer: object, correct: bool, points: float
+) -> None:
     outcome = score(questions[qid], answer)
     assert (outcome.correct, outcome.points) == (correct, points)
 
 
 @pytest.mark.parametrize(
     ("qid", "answer"),
-    [("fx-pods", "Not an option"), ("fx-tf", "yes"), ("fx-multi", "Pod"), ("fx-order", ["Pending"]), ("fx-spot", ["2"])],
+    [
+        ("fx-pods", "Not an option"),
+        ("fx-tf", "yes"),
+        ("fx-multi", "Pod"),
+        ("fx-order", ["Pending"]),
+        ("fx-spot", ["2"]),
+    ],
 )
-def test_malformed_answers_are_rejected(questions: dict[str, Question], qid: str, answer: object) -> None:
+def test_malformed_answers_are_rejected(
+    questions: dict[str, Question], qid: str, answer: object
+) -> None:
     with pytest.raises(AnswerError):
         score(questions[qid], answer)
 
 
-def test_single_choice_feedback_carries_the_option_explanation(questions: dict[str, Question]) -> None:
+def test_single_choice_feedback_carries_the_option_explanation(
+    questions: dict[str, Question],
+) -> None:
     assert score(questions["fx-pods"], "A DAG").feedback == ("A DAG describes tasks.",)
 
 

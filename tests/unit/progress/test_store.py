@@ -52,9 +52,15 @@ def test_lessons_and_quiz_attempts_are_recorded(store: ProgressStore) -> None:
     assert store.completed_lessons("ana") == set()
 
     attempt = store.start_attempt("ana", "01-a", "practice", "seed")
-    store.record_answer(attempt, "q1", ["b", "a"], correct=True, points=1, max_points=1, seconds=4.5)
-    store.record_answer(attempt, "q2", 3, correct=False, points=0, max_points=2, seconds=float("nan"))
-    store.record_answer(attempt, "q2", 4, correct=True, points=2, max_points=2, seconds=1)  # replaces
+    store.record_answer(
+        attempt, "q1", ["b", "a"], correct=True, points=1, max_points=1, seconds=4.5
+    )
+    store.record_answer(
+        attempt, "q2", 3, correct=False, points=0, max_points=2, seconds=float("nan")
+    )
+    store.record_answer(
+        attempt, "q2", 4, correct=True, points=2, max_points=2, seconds=1
+    )  # replaces
     store.finish_attempt(attempt)
     [summary] = store.attempts("ana")
     assert (summary.score, summary.max_score, summary.answered) == (3.0, 3.0, 2)
@@ -68,7 +74,9 @@ def test_export_then_import_round_trips(store: ProgressStore) -> None:
     store.set_complete("ana", "01-a")
     attempt = store.start_attempt("ana", "01-a", "practice", "s")
     store.record_answer(attempt, "q1", "A pod", correct=True, points=1, max_points=1, seconds=2)
-    store.record_lab("ana", "01-first-pod", score=3, max_score=4, passed=False, checks=[{"id": "c1"}])
+    store.record_lab(
+        "ana", "01-first-pod", score=3, max_score=4, passed=False, checks=[{"id": "c1"}]
+    )
     store.log("ana", "hint", "01-first-pod", {"n": 1})
     exported = json.loads(json.dumps(store.export_profile("ana")))
     assert store.import_profile(exported, "bob") == "bob"
@@ -83,11 +91,21 @@ def test_export_then_import_round_trips(store: ProgressStore) -> None:
     [
         ({"format": "other"}, "not a Flight School profile"),
         ({"format": "flightschool-profile", "version": 99}, "unsupported export version"),
-        ({"format": "flightschool-profile", "version": 1, "profile": "x", "lessons": [{"nope": 1}]}, "damaged"),
+        (
+            {
+                "format": "flightschool-profile",
+                "version": 1,
+                "profile": "x",
+                "lessons": [{"nope": 1}],
+            },
+            "damaged",
+        ),
         ([], "not a Flight School profile"),
     ],
 )
-def test_bad_imports_are_refused_and_change_nothing(store: ProgressStore, payload: object, words: str) -> None:
+def test_bad_imports_are_refused_and_change_nothing(
+    store: ProgressStore, payload: object, words: str
+) -> None:
     store.ensure_profile("ana")
     with pytest.raises(ProfileError, match=words):
         store.import_profile(payload)

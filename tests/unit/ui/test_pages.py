@@ -23,8 +23,12 @@ def app(page: str = "home") -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [h.value for h in at.header]
-    parts += [e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption]
+    parts = (
+        [m.value for m in at.markdown] + [t.value for t in at.title] + [h.value for h in at.header]
+    )
+    parts += (
+        [e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -94,7 +98,9 @@ def test_progress_page_charts_attempts_and_exports(course: Path) -> None:
     store = ProgressStore(make_engine())
     store.ensure_profile("learner")
     attempt = store.start_attempt("learner", "01-basics", "practice", "s")
-    store.record_answer(attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=3)
+    store.record_answer(
+        attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=3
+    )
     at = app("progress")
     assert not at.exception
     assert any(m.label == "Quiz attempts" and m.value == "1" for m in at.metric)

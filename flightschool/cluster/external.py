@@ -1,0 +1,125 @@
+"""The kubeconfig backend: an existing cluster (a workshop cluster on any cloud).
+
+Flight School does not manage its nodes. Each learner works in namespaces named with a
+prefix (FLIGHTSCHOOL_NAMESPACE_PREFIX), and `up` checks, with SelfSubjectRulesReview,
+that the credentials allow what the labs do, listing anything missing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flightschool.cluster.backend import ClusterError, Progress, Status
+from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.namespaces import reset_namespace
+
+# (api group, resource, verbs) the labs need inside a learner namespace
+REQUIRED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("", "pods", ("get", "list", "create", "delete", "deletecollection")),
+    ("", "pods/log", ("get",)),
+    ("", "events", ("list",)),
+    ("", "serviceaccounts", ("get", "create", "delete")),
+    ("", "resourcequotas", ("get", "create", "delete")),
+    ("", "limitranges", ("get", "create", "delete")),
+    ("apps", "deployments", ("get", "list", "create", "delete")),
+    ("batch", "jobs", ("get", "list", "create", "delete")),
+    ("rbac.authorization.k8s.io", "roles", ("get", "create", "delete")),
+    ("rbac.authorization.k8s.io", "rolebindings", ("get", "create", "delete")),
+    ("networking.k8s.io", "networkpolicies", ("get", "create", "delete")),
+)
+
+
+def _allows(rules: list[dict[str, Any]], group: str, resource: str, verb: str) -> bool:
+    def matches(values: list[str], wanted: str) -> bool:
+        return "*" in values or wanted in values
+
+    return any(
+        matches(r.get("apiGroups", []), group)
+        and matches(r.get("resources", []), resource)
+        and matches(r.get("verbs", []), verb)
+        for r in rules
+    )
+
+
+class ExternalCluster:
+    name = "kubeconfig"
+
+    def __init__(self) -> None:
+        configured = os.environ.get("FLIGHTSCHOOL_KUBECONFIG") or os.environ.get("KUBECONFIG", "")
+        first = configured.split(os.pathsep)[0] if configured else ""
+        self._kubeconfig = Path(first).expanduser() if first else Path.home() / ".kube" / "config"
+        self.context = os.environ.get("FLIGHTSCHOOL_CONTEXT") or None
+        self.prefix = os.environ.get(
+            "FLIGHTSCHOOL_NAMESPACE_PREFIX", f"fs-{os.environ.get('USER', 'learner')}-"
+        )
+
+    def kubeconfig(self) -> Path:
+        return self._kubeconfig
+
+    def lab_namespace(self, name: str) -> str:
+        return name if name.startswith(self.prefix) else f"{self.prefix}{name}"
+
+    def _kube(self) -> Kube:
+        if not self._kubeconfig.exists():
+            raise ClusterError(
+                f"no kubeconfig at {self._kubeconfig}: set KUBECONFIG or FLIGHTSCHOOL_KUBECONFIG"
+            )
+        return Kube(self._kubeconfig, self.context)
+
+    def missing_permissions(self, kube: Kube, namespace: str) -> list[str]:
+        review = kube.raw(
+            "POST",
+            "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+            {
+                "apiVersion": "authorization.k8s.io/v1",
+                "kind": "SelfSubjectRulesReview",
+                "spec": {"namespace": namespace},
+            },
+        )
+        rules = review.get("status", {}).get("resourceRules", [])
+        return [
+            f"{verb} {resource}" + (f" ({group})" if group else "")
+            for group, resource, verbs in REQUIRED
+            for verb in verbs
+            if not _allows(rules, group, resource, verb)
+        ]
+
+    def status(self) -> Status:
+        st = Status(
+            "kubeconfig",
+            self.context or "current-context",
+            False,
+            False,
+            kubeconfig=str(self._kubeconfig),
+        )
+        try:
+            kube = self._kube()
+            st.server_version = kube.server_version()
+            st.exists = True
+            missing = self.missing_permissions(kube, self.lab_namespace("probe"))
+        except (KubeError, ClusterError) as exc:
+            st.problems.append(str(exc))
+            return st
+        if missing:
+            st.problems.append("missing permissions in learner namespaces: " + ", ".join(missing))
+        st.healthy = not st.problems
+        return st
+
+    def up(self, progress: Progress = print) -> Status:
+        progress(
+            f"Using the existing cluster from {self._kubeconfig}; learner namespaces start with {self.prefix!r}"
+        )
+        return self.status()
+
+    def down(self, purge: bool = False) -> None:
+        """An existing cluster is not ours to stop; with purge, remove the learner's namespaces."""
+        if purge:
+            kube = self._kube()
+            for ns in kube.list_objects("v1", "Namespace"):
+                if ns["metadata"]["name"].startswith(self.prefix):
+                    kube.delete("v1", "Namespace", ns["metadata"]["name"])
+
+    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
+        reset_namespace(self._kube(), self.lab_namespace(namespace), labels)

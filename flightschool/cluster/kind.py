@@ -1,0 +1,146 @@
+"""The kind backend: real containers in Docker, for labs where tasks must really run.
+
+The worker nodes in `cluster/kind.yaml` are matched to the pools in `cluster/nodes.yaml`
+in order: each gets its pool's labels and taints, and extended resources (nvidia.com/gpu)
+are advertised by patching the node status, since kind nodes have no devices.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from flightschool.cluster import nodes as node_pool
+from flightschool.cluster.backend import ClusterError, Progress, Status
+from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.namespaces import reset_namespace
+from flightschool.core.paths import data_dir, project_root
+from flightschool.core.proc import ToolError, run
+
+NEEDS = (
+    "the kind backend needs Docker with a running engine and the kind CLI: install Docker "
+    "(https://docs.docker.com/engine/install/) and kind (`go install sigs.k8s.io/kind@latest`), "
+    "or use the embedded backend (the default), which needs neither"
+)
+
+
+class KindCluster:
+    name = "kind"
+
+    def __init__(self, cluster_name: str | None = None) -> None:
+        self.cluster = cluster_name or os.environ.get("FLIGHTSCHOOL_CLUSTER_NAME", "flightschool")
+        self.state = data_dir() / "kind" / self.cluster
+
+    def kubeconfig(self) -> Path:
+        return self.state / "kubeconfig.yaml"
+
+    def _tools(self) -> tuple[str, str]:
+        kind, docker = shutil.which("kind"), shutil.which("docker")
+        if not kind or not docker:
+            raise ClusterError(NEEDS)
+        try:
+            if not run([docker, "info", "--format", "{{.ServerVersion}}"], timeout=20).ok:
+                raise ClusterError(NEEDS)
+        except ToolError as exc:
+            raise ClusterError(NEEDS) from exc
+        return kind, docker
+
+    def _exists(self, kind: str) -> bool:
+        return self.cluster in run([kind, "get", "clusters"], timeout=30).stdout.split()
+
+    def status(self) -> Status:
+        st = Status("kind", self.cluster, False, False, kubeconfig=str(self.kubeconfig()))
+        try:
+            kind, _ = self._tools()
+        except ClusterError as exc:
+            st.problems.append(str(exc))
+            return st
+        st.exists = self._exists(kind)
+        if not st.exists:
+            st.problems.append(
+                "the kind cluster has not been created: run `flightschool cluster up --backend kind`"
+            )
+            return st
+        try:
+            kube = Kube(self.kubeconfig(), timeout=5)
+            st.server_version = kube.server_version()
+            from flightschool.cluster.embedded import _node_summary
+
+            st.nodes = [_node_summary(n) for n in kube.nodes()]
+        except KubeError as exc:
+            st.problems.append(f"API server: {exc}")
+        st.healthy = not st.problems and all(n["ready"] for n in st.nodes)
+        return st
+
+    def up(self, progress: Progress = print) -> Status:
+        pools = node_pool.load_pools()
+        kind, _ = self._tools()
+        self.state.mkdir(parents=True, exist_ok=True)
+        if not self._exists(kind):
+            progress(
+                f"Creating kind cluster {self.cluster!r} (this pulls the node image the first time)"
+            )
+            result = run(
+                [
+                    kind,
+                    "create",
+                    "cluster",
+                    "--name",
+                    self.cluster,
+                    "--config",
+                    project_root() / "cluster" / "kind.yaml",
+                    "--kubeconfig",
+                    self.kubeconfig(),
+                    "--wait",
+                    "180s",
+                ],
+                timeout=900,
+            )
+            if not result.ok:
+                raise ClusterError(f"kind create cluster failed: {result.stderr.strip()[-500:]}")
+        self.kubeconfig().chmod(0o600)
+        self._shape_nodes(Kube(self.kubeconfig()), pools)
+        return self.status()
+
+    def _shape_nodes(self, kube: Kube, pools: node_pool.NodePools) -> None:
+        workers = sorted(
+            n["metadata"]["name"]
+            for n in kube.nodes()
+            if "node-role.kubernetes.io/control-plane" not in (n["metadata"].get("labels") or {})
+        )
+        if len(workers) < len(pools.pools):
+            raise ClusterError(
+                f"cluster/kind.yaml has {len(workers)} workers but nodes.yaml has {len(pools.pools)} pools"
+            )
+        for name, pool in zip(workers, pools.pools, strict=False):
+            kube.raw(
+                "PATCH",
+                f"/api/v1/nodes/{name}",
+                {
+                    "metadata": {"labels": pool.labels},
+                    "spec": {"taints": [t.model_dump() for t in pool.taints]},
+                },
+                content_type="application/merge-patch+json",
+            )
+            extended = {k: v for k, v in pool.capacity.items() if "/" in k}
+            if extended:
+                kube.raw(
+                    "PATCH",
+                    f"/api/v1/nodes/{name}/status",
+                    {"status": {"capacity": extended, "allocatable": extended}},
+                    content_type="application/merge-patch+json",
+                )
+
+    def down(self, purge: bool = False) -> None:
+        kind, _ = self._tools()
+        if self._exists(kind):
+            run([kind, "delete", "cluster", "--name", self.cluster], timeout=300, check=True)
+        if purge:
+            shutil.rmtree(self.state, ignore_errors=True)
+
+    def lab_namespace(self, name: str) -> str:
+        return name
+
+    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
+        reset_namespace(Kube(self.kubeconfig()), namespace, labels)

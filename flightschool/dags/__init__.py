@@ -1,0 +1,1 @@
+"""Learner DAGs, run safely: imports in a subprocess, `dags test`, pod YAML."""

@@ -1,0 +1,1 @@
+"""Grading labs: the assertion engine, check types, the runner and its report."""

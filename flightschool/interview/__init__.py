@@ -1,0 +1,1 @@
+"""Mock interviews: sessions and transparent rubric scoring."""
