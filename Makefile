@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip sync --quiet -p $(BIN)/python requirements.lock
-	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps --config-settings editable_mode=compat -e .
 	@touch $(STAMP)
 
 run: $(STAMP)

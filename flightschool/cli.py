@@ -8,15 +8,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flightschool.cluster.backend import BACKENDS, ClusterError, get_backend
-from flightschool.cluster.kube import KubeError
-from flightschool.cluster.nodes import ClusterConfigError
-from flightschool.cluster.toolchain import ToolchainError
-from flightschool.content.catalog import load_catalog
+from flightschool.cluster.backend import BACKENDS
 from flightschool.core.paths import project_root
-from flightschool.core.proc import ToolError
 
-ENVIRONMENT_ERRORS = (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError)
+
+def _environment_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean "the environment is not ready" (exit 2, a message, no traceback).
+    Imported on use: the CLI starts fast for every command."""
+    from flightschool.cluster.backend import ClusterError
+    from flightschool.cluster.kube import KubeError
+    from flightschool.cluster.nodes import ClusterConfigError
+    from flightschool.cluster.toolchain import ToolchainError
+    from flightschool.core.proc import ToolError
+
+    return (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,11 +75,15 @@ def _app(args: argparse.Namespace) -> int:
     from flightschool.core.proc import replace_process
 
     app = project_root() / "app.py"
-    replace_process([sys.executable, "-m", "streamlit", "run", app, "--server.port", str(args.port)])
+    replace_process(
+        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(args.port)]
+    )
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from flightschool.content.catalog import load_catalog
+
     root = (args.root or project_root()).resolve()
     catalog = load_catalog(root)
     for error in catalog.errors:
@@ -95,6 +104,8 @@ def _progress(message: str) -> None:
 
 
 def _cluster(args: argparse.Namespace) -> int:
+    from flightschool.cluster.backend import get_backend
+
     try:
         backend = get_backend(args.backend)
         if args.verb == "up":
@@ -109,7 +120,7 @@ def _cluster(args: argparse.Namespace) -> int:
             return 0
         else:
             status = backend.status()
-    except ENVIRONMENT_ERRORS as exc:
+    except _environment_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if getattr(args, "json", False):
@@ -146,7 +157,7 @@ def _toolchain(args: argparse.Namespace) -> int:
 
     try:
         tc = toolchain.ensure(_progress)
-    except ENVIRONMENT_ERRORS as exc:
+    except _environment_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}

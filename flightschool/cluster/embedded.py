@@ -16,17 +16,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from flightschool.cluster import nodes as node_pool
 from flightschool.cluster import toolchain
 from flightschool.cluster.backend import ClusterError, Progress, Status
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.namespaces import reset_namespace, wait_default_service_account
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, pid_alive, run, spawn
+
+if TYPE_CHECKING:
+    from flightschool.cluster.nodes import NodePools
 
 COMPONENTS = (
     "etcd",
@@ -161,52 +163,60 @@ class EmbeddedCluster:
     # ------------------------------------------------------------------ up / down
     def up(self, progress: Progress = print, port: int | None = None) -> Status:
         started = time.monotonic()
-        pools = node_pool.load_pools()  # a bad nodes.yaml fails before anything starts
-        tc = toolchain.ensure(progress)
-        if port is not None and not _port_free(port):
-            raise ClusterError(
-                f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another port"
-            )
         with self._lock():
             current = self.status()
-            if current.exists and current.healthy:
-                return current
+            if current.exists and current.healthy and port is None:
+                return current  # warm: nothing to start
+            from flightschool.cluster import nodes as node_pool  # pydantic: only on the cold path
+
+            pools = node_pool.load_pools()  # a bad nodes.yaml fails before anything starts
+            tc = toolchain.ensure(progress)
+            if port is not None and not _port_free(port):
+                raise ClusterError(
+                    f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another port"
+                )
             if current.exists:
-                dead = [c["name"] for c in current.components if not c["alive"]]
-                control_dead = [d for d in dead if d != WATCHER]
-                if control_dead:
+                dead = [
+                    c["name"] for c in current.components if not c["alive"] and c["name"] != WATCHER
+                ]
+                if dead:
                     progress(
-                        f"Restarting the cluster ({', '.join(control_dead)} not running); etcd data is kept"
+                        f"Restarting the cluster ({', '.join(dead)} not running); etcd data is kept"
                     )
                     self._kwokctl(tc, "stop", "cluster", "--name", self.cluster)
-                    self._kwokctl(tc, "start", "cluster", "--name", self.cluster, "--wait", "2m")
+                    self._kwokctl(tc, "start", "cluster", "--name", self.cluster)
             else:
                 progress(
                     f"Creating the embedded cluster {self.cluster!r} (Kubernetes {tc.versions.kubernetes})"
                 )
                 self._create(tc, port)
-            kube = Kube(self.kubeconfig())
-            if not wait_until(kube.healthy, READY_TIMEOUT, 0.1):
-                raise ClusterError(
-                    f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
-                )
-            self._ensure_watcher()
-            self._ensure_nodes(kube, pools)
-            progress("Waiting for nodes to be Ready and the default ServiceAccount")
-            names = set(node_pool.node_names(pools))
-
-            def all_ready() -> bool:
-                ready = {n["metadata"]["name"] for n in kube.nodes() if _node_summary(n)["ready"]}
-                return names <= ready
-
-            if not wait_until(all_ready, READY_TIMEOUT, 0.1):
-                raise ClusterError("nodes did not become Ready; see the kwok-controller log")
-            if not wait_default_service_account(kube, READY_TIMEOUT):
-                raise ClusterError(
-                    "the default ServiceAccount was not created; see the controller manager log"
-                )
+            self._wait_ready(pools)
         progress(f"Cluster ready in {time.monotonic() - started:.1f} s. {self.env_line()}")
         return self.status()
+
+    def _wait_ready(self, pools: NodePools) -> None:
+        """Nodes go in as soon as the API server answers; then wait for the controllers."""
+        from flightschool.cluster import nodes as node_pool
+
+        kube = Kube(self.kubeconfig())
+        if not wait_until(kube.healthy, READY_TIMEOUT, 0.05):
+            raise ClusterError(
+                f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
+            )
+        self._ensure_watcher()
+        self._ensure_nodes(kube, pools)
+        names = set(node_pool.node_names(pools))
+
+        def all_ready() -> bool:
+            ready = {n["metadata"]["name"] for n in kube.nodes() if _node_summary(n)["ready"]}
+            return names <= ready
+
+        if not wait_until(all_ready, READY_TIMEOUT, 0.05):
+            raise ClusterError("nodes did not become Ready; see the kwok-controller log")
+        if not wait_default_service_account(kube, READY_TIMEOUT):
+            raise ClusterError(
+                "the default ServiceAccount was not created; see the controller manager log"
+            )
 
     def _create(self, tc: toolchain.Toolchain, port: int | None) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -249,22 +259,15 @@ class EmbeddedCluster:
         args = ["-c", str(config)]
         for stage in stage_files:
             args += ["-c", str(stage)]
+        # No --wait: _wait_ready awaits readiness, creating the nodes meanwhile.
         self._kwokctl(
-            tc,
-            *args,
-            "create",
-            "cluster",
-            "--name",
-            self.cluster,
-            "--kubeconfig",
-            "",
-            "--wait",
-            "2m",
-            timeout=240,
+            tc, *args, "create", "cluster", "--name", self.cluster, "--kubeconfig", "", timeout=240
         )
         self.kubeconfig().chmod(0o600)
 
-    def _ensure_nodes(self, kube: Kube, pools: node_pool.NodePools) -> None:
+    def _ensure_nodes(self, kube: Kube, pools: NodePools) -> None:
+        from flightschool.cluster import nodes as node_pool
+
         existing = {n["metadata"]["name"] for n in kube.nodes()}
         for manifest in node_pool.node_manifests(pools):
             if manifest["metadata"]["name"] not in existing:

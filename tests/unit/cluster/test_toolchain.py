@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flightschool.cluster import toolchain
+
+
+def test_versions_are_read_from_the_single_pin_file() -> None:
+    v = toolchain.read_versions()
+    assert v.kubernetes.startswith("v1.3") and v.kwok.startswith("v0.") and v.helm.startswith("v3.")
+    assert int(v.helm.split(".")[1]) >= 19
+
+
+def test_every_staging_module_is_replaced_by_its_published_version() -> None:
+    text = (toolchain.toolchain_dir() / "go.mod").read_text()
+    minor = toolchain.read_versions().kubernetes.removeprefix("v1.")
+    replaces = [line for line in text.splitlines() if "=> k8s.io/" in line]
+    assert len(replaces) >= 30
+    assert all(line.rstrip().endswith(f"v0.{minor}") for line in replaces)
+
+
+def test_ldflags_stamp_the_real_versions() -> None:
+    flags = toolchain.ldflags(toolchain.read_versions(), "2026-01-01T00:00:00Z")
+    assert "-X k8s.io/component-base/version.gitVersion=v1.36.3" in flags
+    assert "-X k8s.io/client-go/pkg/version.gitMinor=36" in flags
+    assert "-X helm.sh/helm/v3/internal/version.version=v3.21.4" in flags
+
+
+def test_a_second_lookup_finds_the_cache_fast(tmp_path: Path) -> None:
+    import time
+
+    found = toolchain.find()
+    if found is None:
+        pytest.fail("the toolchain is not built; `make test` builds it before the tests run")
+    started = time.perf_counter()
+    assert toolchain.find() is not None
+    assert time.perf_counter() - started < 0.5
+
+
+def test_explicit_folder_missing_binaries_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "kubectl").write_text("#!/bin/sh\n")
+    (tmp_path / "kubectl").chmod(0o755)
+    monkeypatch.setenv("FLIGHTSCHOOL_TOOLCHAIN_BIN", str(tmp_path))
+    with pytest.raises(toolchain.ToolchainError, match="lacks: kube-apiserver, kube-controller-manager"):
+        toolchain.find()
