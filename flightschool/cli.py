@@ -65,6 +65,30 @@ def _parser() -> argparse.ArgumentParser:
         if verb == "down":
             cmd.add_argument("--purge", action="store_true", help="also delete the cluster's data")
         cmd.set_defaults(func=_cluster, verb=verb)
+    lab = sub.add_parser("lab", help="hands-on labs").add_subparsers()
+    listing = lab.add_parser("list", help="every lab")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_lab_list)
+    for verb, helptext in (
+        ("start", "prepare the namespace and copy the starter to your workspace"),
+        ("check", "grade your work"),
+        ("solve", "apply the reference solution"),
+        ("reset", "wipe the lab's namespaces and apply its setup again"),
+    ):
+        cmd = lab.add_parser(verb, help=helptext)
+        cmd.add_argument("lab_id", metavar="ID")
+        cmd.add_argument("--backend", choices=BACKENDS, default=None)
+        if verb == "check":
+            cmd.add_argument(
+                "--dir", type=Path, default=None, help="submit the manifests in this folder first"
+            )
+            cmd.add_argument("--json", action="store_true")
+            cmd.add_argument("--exam", action="store_true", help="grade with the exam checks")
+        cmd.set_defaults(func=_lab, verb=verb)
+    schema = content.add_parser("schema", help="JSON Schema of lab.yaml, for editors")
+    schema.add_argument("kind", choices=["lab"])
+    schema.set_defaults(func=_schema)
+
     tool = cluster.add_parser("toolchain", help="find or build the embedded cluster's binaries")
     tool.add_argument("--json", action="store_true")
     tool.set_defaults(func=_toolchain)
@@ -163,6 +187,102 @@ def _toolchain(args: argparse.Namespace) -> int:
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
     print(json.dumps(info, indent=2) if args.json else f"toolchain ({tc.source}): {tc.bin_dir}")
     return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from flightschool.content.labs import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def _lab_list(args: argparse.Namespace) -> int:
+    from flightschool.content.catalog import load_catalog
+
+    catalog = load_catalog(project_root())
+    rows = [
+        {
+            "id": lab.id,
+            "title": lab.spec.title,
+            "difficulty": lab.spec.difficulty.value,
+            "minutes": lab.spec.minutes,
+            "checks": len(lab.spec.checks),
+            "max_score": lab.spec.max_score,
+            "backends": lab.spec.backends,
+        }
+        for lab in catalog.labs.values()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']:<28} {row['difficulty']:<9} {row['minutes']:>3} min  {row['title']}")
+    for broken in catalog.broken:
+        if broken.kind == "lab":
+            print(f"{broken.name:<28} BROKEN: {broken.errors[0]}", file=sys.stderr)
+    return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from flightschool.cluster.backend import get_backend
+    from flightschool.content.errors import ContentLoadError
+    from flightschool.content.labs import load_lab
+    from flightschool.grading import session
+    from flightschool.grading.submit import SubmissionError
+
+    folder = project_root() / "labs" / args.lab_id
+    if not (folder / "lab.yaml").exists():
+        print(f"error: no lab {args.lab_id!r}; see `flightschool lab list`", file=sys.stderr)
+        return 2
+    try:
+        lab = load_lab(folder)
+        backend = get_backend(args.backend)
+        if backend.name not in lab.spec.backends:
+            print(
+                f"error: lab {lab.id} does not support the {backend.name} backend", file=sys.stderr
+            )
+            return 2
+        if args.verb == "start":
+            target = session.start(lab, backend)
+            names = ", ".join(session.namespace_map(lab, backend).values())
+            print(f"Lab {lab.id} is ready in namespace(s) {names}.")
+            print(f"Your files: {target}")
+            print(f"Read {lab.readme}, edit the files, then run:")
+            print(f"  export KUBECONFIG={backend.kubeconfig()}")
+            print(f"  flightschool lab check {lab.id} --dir {target}")
+            return 0
+        if args.verb == "reset":
+            session.prepare(lab, backend)
+            print(f"Lab {lab.id} reset: namespaces wiped, setup applied again.")
+            return 0
+        if args.verb == "solve":
+            applied = session.solve(lab, backend)
+            print(f"Applied the reference solution: {', '.join(applied)}")
+            return 0
+        report = session.check(lab, backend, args.dir, "exam" if args.exam else "practice")
+    except ContentLoadError as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SubmissionError as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
+    except _environment_errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        for c in report.checks:
+            mark = "PASS" if c.passed else "FAIL"
+            print(f"{mark}  {c.points:g}/{c.max_points:g}  {c.title}")
+            if not c.passed:
+                print(f"      {c.message}")
+        print(
+            f"Score {report.score:g}/{report.max_score:g}: {'passed' if report.passed else 'not yet'}"
+        )
+    return 0 if report.passed else 1
 
 
 def entry() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flightschool.content.errors import ContentError, ContentLoadError
+from flightschool.content.labs import Lab, load_lab
 from flightschool.content.lessons import Lesson, load_lesson
 from flightschool.content.models import Question
 from flightschool.content.quizzes import LoadedBank, load_bank
@@ -18,7 +19,7 @@ from flightschool.content.quizzes import LoadedBank, load_bank
 
 @dataclass(frozen=True)
 class BrokenItem:
-    kind: str  # "lesson" | "quiz"
+    kind: str  # "lesson" | "quiz" | "lab"
     name: str  # file stem
     errors: tuple[ContentError, ...]
 
@@ -28,6 +29,7 @@ class Catalog:
     root: Path
     lessons: dict[str, Lesson] = field(default_factory=dict)
     banks: dict[str, LoadedBank] = field(default_factory=dict)
+    labs: dict[str, Lab] = field(default_factory=dict)
     broken: list[BrokenItem] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
     _index: dict[str, Question] = field(default_factory=dict, repr=False)
@@ -88,6 +90,14 @@ def load_catalog(root: Path) -> Catalog:
             catalog.errors.append(ContentError(path, 1, f"duplicate quiz id {loaded.bank.id!r}"))
             continue
         catalog.banks[loaded.bank.id] = loaded
+    for folder in sorted(p.parent for p in (root / "labs").glob("*/lab.yaml")):
+        try:
+            lab = load_lab(folder)
+        except ContentLoadError as exc:
+            catalog.broken.append(BrokenItem("lab", folder.name, tuple(exc.errors)))
+            catalog.errors.extend(exc.errors)
+            continue
+        catalog.labs[lab.id] = lab
     catalog.errors.extend(_cross_references(catalog))
     catalog.errors.sort()
     return catalog
@@ -121,6 +131,9 @@ def _cross_references(catalog: Catalog) -> list[ContentError]:
         for quiz in lesson.meta.quizzes:
             if quiz not in catalog.banks:
                 errors.append(ContentError(lesson.path, 2, f"quiz {quiz!r} does not exist"))
+        for lab in lesson.meta.labs:
+            if lab not in catalog.labs and lab not in {b.name for b in catalog.broken}:
+                errors.append(ContentError(lesson.path, 2, f"lab {lab!r} does not exist"))
         for pre in lesson.meta.prerequisites:
             if pre not in catalog.lessons:
                 errors.append(ContentError(lesson.path, 2, f"prerequisite {pre!r} does not exist"))
@@ -132,4 +145,13 @@ def _cross_references(catalog: Catalog) -> list[ContentError]:
                             lesson.path, check.line, f"check question {qid!r} does not exist"
                         )
                     )
+    for loaded_lab in catalog.labs.values():
+        if loaded_lab.spec.lesson not in catalog.lessons:
+            errors.append(
+                ContentError(
+                    loaded_lab.folder / "lab.yaml",
+                    1,
+                    f"lesson {loaded_lab.spec.lesson!r} does not exist",
+                )
+            )
     return errors

@@ -1,0 +1,186 @@
+"""The check types. Each takes a check from lab.yaml and the cluster view and returns
+(passed, message); the message says what was expected and what was found."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flightschool.cluster.kube import KubeError
+from flightschool.content.labs import (
+    AbsentCheck,
+    CanICheck,
+    Check,
+    ExpectCheck,
+    ObjectRef,
+    PythonCheck,
+    RejectedCheck,
+    ScheduledCheck,
+)
+from flightschool.grading.assertions import match
+from flightschool.grading.view import ClusterView
+
+Outcome = tuple[bool, str]
+
+
+def _describe(ref: ObjectRef) -> str:
+    what = f"{ref.kind} {ref.name}" if ref.name else f"a {ref.kind}"
+    if ref.labels:
+        what += " labelled " + ",".join(f"{k}={v}" for k, v in ref.labels.items())
+    return what
+
+
+def _candidates(ref: ObjectRef, view: ClusterView) -> list[dict[str, Any]]:
+    items = view.objects(ref.apiVersion, ref.kind, ref.namespace, ref.labels or None)
+    return [o for o in items if ref.name is None or o["metadata"]["name"] == ref.name]
+
+
+def check_expect(check: ExpectCheck, view: ClusterView, _lab: Path) -> Outcome:
+    found = _candidates(check.object, view)
+    where = f" in namespace {view.real_namespace(check.object.namespace)}"
+    if not found:
+        return False, f"{check.message} (no {_describe(check.object)} found{where})"
+    matching = [o for o in found if not match(check.match, o, check.lists)]
+    if check.count is not None:
+        if len(matching) != check.count:
+            return (
+                False,
+                f"{check.message} (expected {check.count} matching, found {len(matching)})",
+            )
+        return True, ""
+    if matching:
+        return True, ""
+    closest = min((match(check.match, o, check.lists) for o in found), key=len)
+    details = "; ".join(str(m) for m in closest[:3])
+    return False, f"{check.message} ({details})"
+
+
+def check_absent(check: AbsentCheck, view: ClusterView, _lab: Path) -> Outcome:
+    present = [o for o in _candidates(check.object, view) if not match(check.match, o)]
+    if present:
+        names = ", ".join(o["metadata"]["name"] for o in present[:5])
+        return False, f"{check.message} (still present: {names})"
+    return True, ""
+
+
+def check_rejected(check: RejectedCheck, view: ClusterView, _lab: Path) -> Outcome:
+    try:
+        view.dry_run_create(check.manifest)
+    except KubeError as exc:
+        if re.search(check.reason, str(exc), re.IGNORECASE):
+            return True, ""
+        return False, f"{check.message} (it was refused, but for another reason: {exc})"
+    return False, f"{check.message} (the API server accepted it)"
+
+
+def check_can_i(check: CanICheck, view: ClusterView, _lab: Path) -> Outcome:
+    subject = check.subject
+    if subject.serviceaccount:
+        sa_ns, _, sa_name = subject.serviceaccount.partition("/")
+        real = view.real_namespace(sa_ns)
+        user = f"system:serviceaccount:{real}:{sa_name}"
+        groups = [
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{real}",
+            "system:authenticated",
+        ]
+    else:
+        user, groups = subject.user or "", [*subject.groups, "system:authenticated"]
+    allowed, reason = view.can_i(
+        check.verb,
+        check.resource,
+        check.namespace,
+        user=user,
+        groups=groups,
+        subresource=check.subresource,
+        group=check.group,
+    )
+    if allowed == check.allowed:
+        return True, ""
+    resource = check.resource + (f"/{check.subresource}" if check.subresource else "")
+    where = f" in {view.real_namespace(check.namespace)}" if check.namespace else " cluster-wide"
+    verdict = "is allowed" if allowed else "is not allowed"
+    return (
+        False,
+        f"{check.message} ({user} {verdict} to {check.verb} {resource}{where}{'; ' + reason if reason else ''})",
+    )
+
+
+def check_scheduled(check: ScheduledCheck, view: ClusterView, _lab: Path) -> Outcome:
+    pods = _candidates(check.pod, view)
+    if not pods:
+        return False, f"{check.message} (no {_describe(check.pod)} found)"
+    pod = pods[0]
+    node_name = (pod.get("spec") or {}).get("nodeName")
+    if check.node_labels:
+        if not node_name:
+            reason = _unschedulable_message(pod)
+            return (
+                False,
+                f"{check.message} (the pod is not scheduled{': ' + reason if reason else ''})",
+            )
+        node = view.get("v1", "Node", node_name) or {}
+        labels = (node.get("metadata") or {}).get("labels") or {}
+        wrong = {k: labels.get(k) for k, v in check.node_labels.items() if labels.get(k) != v}
+        if wrong:
+            return False, f"{check.message} (it runs on {node_name}, whose labels differ: {wrong})"
+        return True, ""
+    if node_name:
+        return False, f"{check.message} (the pod was scheduled onto {node_name})"
+    reason = _unschedulable_message(pod)
+    if reason and re.search(check.pending_reason or "", reason, re.IGNORECASE):
+        return True, ""
+    return False, f"{check.message} (the scheduler says: {reason or 'nothing yet'})"
+
+
+def _unschedulable_message(pod: dict[str, Any]) -> str:
+    for condition in (pod.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
+            return str(condition.get("message") or condition.get("reason") or "")
+    return ""
+
+
+def check_python(check: PythonCheck, view: ClusterView, lab: Path) -> Outcome:
+    """A check_* function from the lab's checks.py: returns None/True to pass, or a string
+    or False to fail (an AssertionError's text is the message)."""
+    fn = _load_function(lab / "checks.py", check.function)
+    try:
+        result = fn(view)
+    except AssertionError as exc:
+        return False, f"{check.message} ({exc})" if str(exc) else check.message
+    if result is None or result is True:
+        return True, ""
+    if isinstance(result, str):
+        return False, f"{check.message} ({result})"
+    return False, check.message
+
+
+def _load_function(path: Path, name: str) -> Callable[[ClusterView], Any]:
+    spec = importlib.util.spec_from_file_location(
+        f"flightschool_lab_checks_{abs(hash(path))}", path
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise RuntimeError(f"{path.name} has no function {name}")
+    return fn  # type: ignore[no-any-return]
+
+
+CHECKERS: dict[type[Any], Callable[[Any, ClusterView, Path], Outcome]] = {
+    ExpectCheck: check_expect,
+    AbsentCheck: check_absent,
+    RejectedCheck: check_rejected,
+    CanICheck: check_can_i,
+    ScheduledCheck: check_scheduled,
+    PythonCheck: check_python,
+}
+
+
+def run_check(check: Check, view: ClusterView, lab: Path) -> Outcome:
+    return CHECKERS[type(check)](check, view, lab)

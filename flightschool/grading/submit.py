@@ -1,0 +1,182 @@
+"""Submitting a folder of manifests into a lab: multi-document YAML, each document
+checked (kind allowed, namespace inside the lab) and server-side applied. Problems name the
+file and line of the document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flightschool.cluster.kube import Kube, KubeError
+from flightschool.content.labs import Lab
+from flightschool.core.yamlpos import SourceError
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+class SubmissionError(ValueError):
+    def __init__(self, errors: list[SourceError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    line: int
+    body: dict[str, Any]
+
+
+def read_folder(folder: Path) -> list[Document]:
+    """Every YAML document in the folder's .yaml/.yml files (sorted by path)."""
+    if not folder.is_dir():
+        raise SubmissionError([SourceError(folder, 0, "not a folder")])
+    files = sorted(p for p in folder.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+    if not files:
+        raise SubmissionError([SourceError(folder, 0, "no manifests (.yaml files) found")])
+    return read_files(files)
+
+
+def read_files(files: list[Path]) -> list[Document]:
+    """Every YAML document in these files, with the line where it starts."""
+    docs: list[Document] = []
+    errors: list[SourceError] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            errors.append(
+                SourceError(
+                    path, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem or exc}"
+                )
+            )
+            continue
+        loader = yaml.SafeLoader("")
+        for node in nodes:
+            if node is None:
+                continue
+            line = node.start_mark.line + 1
+            body = loader.construct_document(node)
+            if not isinstance(body, dict):
+                errors.append(
+                    SourceError(
+                        path,
+                        line,
+                        "a manifest must be a mapping with apiVersion, kind and metadata",
+                    )
+                )
+                continue
+            missing = [k for k in ("apiVersion", "kind") if not body.get(k)]
+            if missing or not (body.get("metadata") or {}).get("name"):
+                missing += [] if (body.get("metadata") or {}).get("name") else ["metadata.name"]
+                errors.append(SourceError(path, line, f"missing {', '.join(missing)}"))
+                continue
+            docs.append(Document(path, line, body))
+    if errors:
+        raise SubmissionError(errors)
+    return docs
+
+
+def submit(
+    lab: Lab, kube: Kube, folder: Path, namespaces: Mapping[str, str] | None = None
+) -> list[str]:
+    """Apply the folder into the lab's namespaces; return what was applied ("Kind/name")."""
+    return apply_documents(lab, kube, read_folder(folder), namespaces)
+
+
+def apply_documents(
+    lab: Lab,
+    kube: Kube,
+    docs: list[Document],
+    namespaces: Mapping[str, str] | None = None,
+    trusted: bool = False,
+) -> list[str]:
+    """Check then apply. `trusted` (the lab's own setup) skips the learner's limits."""
+    names = dict(namespaces or {n: n for n in lab.spec.namespace_names()})
+    default = lab.spec.namespace_names()[0]
+    errors: list[SourceError] = []
+    for doc in [] if trusted else docs:
+        kind = doc.body["kind"]
+        if kind not in lab.spec.allowed_kinds:
+            errors.append(
+                SourceError(
+                    doc.path,
+                    doc.line,
+                    f"{kind} is not part of this lab (allowed: {', '.join(lab.spec.allowed_kinds)})",
+                )
+            )
+            continue
+        if kind == "Namespace":
+            if doc.body["metadata"]["name"] not in names:
+                errors.append(
+                    SourceError(
+                        doc.path,
+                        doc.line,
+                        f"namespace {doc.body['metadata']['name']} is outside this lab",
+                    )
+                )
+            continue
+        ns = doc.body["metadata"].get("namespace")
+        if ns is not None and ns not in names:
+            errors.append(
+                SourceError(
+                    doc.path,
+                    doc.line,
+                    f"namespace {ns} is outside this lab (use {', '.join(names)})",
+                )
+            )
+    if errors:
+        raise SubmissionError(errors)
+    applied = []
+    for doc in docs:
+        body = _rename_namespaces(doc.body, names, default)
+        try:
+            kube.apply(body)
+        except KubeError as exc:
+            errors.append(
+                SourceError(
+                    doc.path, doc.line, f"{doc.body['kind']} {doc.body['metadata']['name']}: {exc}"
+                )
+            )
+            continue
+        applied.append(f"{doc.body['kind']}/{doc.body['metadata']['name']}")
+    if errors:
+        raise SubmissionError(errors)
+    return applied
+
+
+def _rename_namespaces(
+    body: dict[str, Any], names: Mapping[str, str], default: str
+) -> dict[str, Any]:
+    """Lab namespace names -> real ones (a workshop cluster prefixes them per learner)."""
+    out = yaml.safe_load(yaml.safe_dump(body))
+    meta = out.setdefault("metadata", {})
+    if out["kind"] == "Namespace":
+        meta["name"] = names.get(meta["name"], meta["name"])
+        return dict(out)
+    if "namespace" in meta or out["kind"] not in _CLUSTER_SCOPED:
+        meta["namespace"] = names.get(
+            meta.get("namespace") or default, meta.get("namespace") or default
+        )
+    for subject in out.get("subjects") or []:
+        if isinstance(subject, dict) and subject.get("namespace") in names:
+            subject["namespace"] = names[subject["namespace"]]
+    return dict(out)
+
+
+_CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PriorityClass",
+    "StorageClass",
+    "Node",
+    "PersistentVolume",
+    "RuntimeClass",
+}

@@ -1,0 +1,106 @@
+"""The read-only cluster view a grading pass works from.
+
+Objects are listed once per (kind, namespace) and kept for the pass: every check sees the
+same snapshot. Lab namespace names are mapped to real ones (a workshop prefixes them).
+Python checks in a lab's checks.py receive this view, which has no way to change anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flightschool.cluster.kube import Kube, KubeError
+
+
+class ClusterView:
+    def __init__(self, kube: Kube, namespaces: Mapping[str, str], default_namespace: str) -> None:
+        self._kube = kube
+        self._namespaces = dict(namespaces)
+        self.default_namespace = default_namespace
+        self._cache: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+
+    def real_namespace(self, name: str | None) -> str:
+        lab_name = name or self.default_namespace
+        return self._namespaces.get(lab_name, lab_name)
+
+    def objects(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Objects of a kind in a lab namespace (cluster-scoped kinds ignore the namespace)."""
+        ns = self.real_namespace(namespace)
+        rtype = self._kube.resource_type(api_version, kind)
+        key = (api_version, kind, ns if rtype.namespaced else None)
+        if key not in self._cache:
+            self._cache[key] = self._kube.list_objects(api_version, kind, key[2])
+        items = self._cache[key]
+        if labels:
+            items = [
+                o
+                for o in items
+                if all((o["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
+            ]
+        return items
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
+        return next(
+            (
+                o
+                for o in self.objects(api_version, kind, namespace)
+                if o["metadata"]["name"] == name
+            ),
+            None,
+        )
+
+    def events(
+        self, namespace: str | None = None, involved: str | None = None
+    ) -> list[dict[str, Any]]:
+        items = self.objects("v1", "Event", namespace)
+        if involved:
+            items = [e for e in items if (e.get("involvedObject") or {}).get("name") == involved]
+        return sorted(items, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+
+    def logs(self, pod: str, namespace: str | None = None, container: str | None = None) -> str:
+        query = [("container", container)] if container else []
+        try:
+            text = self._kube.raw(
+                "GET",
+                f"/api/v1/namespaces/{self.real_namespace(namespace)}/pods/{pod}/log",
+                query=query,
+            )
+        except KubeError as exc:
+            return f"(no logs: {exc})"
+        return str(text or "")
+
+    def can_i(
+        self,
+        verb: str,
+        resource: str,
+        namespace: str | None,
+        *,
+        user: str,
+        groups: list[str],
+        subresource: str | None = None,
+        group: str = "",
+    ) -> tuple[bool, str]:
+        return self._kube.can_i(
+            verb,
+            resource,
+            self.real_namespace(namespace) if namespace else None,
+            user=user,
+            groups=groups,
+            subresource=subresource,
+            group=group,
+        )
+
+    def dry_run_create(
+        self, manifest: dict[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]:
+        """Ask admission about a manifest without storing it (raises KubeError if refused)."""
+        return self._kube.create(manifest, self.real_namespace(namespace), dry_run=True)

@@ -1,0 +1,39 @@
+"""Every lab, on the real embedded cluster: the starter fails exactly the checks lab.yaml
+names, the reference solution passes every check, and a reset leaves the namespace clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.kube import Kube
+from flightschool.content.catalog import load_catalog
+from flightschool.content.labs import Lab
+from flightschool.core.paths import project_root
+from flightschool.grading import session
+from flightschool.grading.runner import grade
+from flightschool.grading.submit import submit
+
+pytestmark = pytest.mark.cluster
+
+LABS = sorted(load_catalog(project_root()).labs.values(), key=lambda lab: lab.id)
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_starter_fails_then_solution_passes_then_reset_is_clean(lab: Lab, embedded: EmbeddedCluster, kube: Kube) -> None:
+    names = session.prepare(lab, embedded, kube)
+    submit(lab, kube, lab.starter, names)
+    starter = grade(lab, kube, names, "practice")
+    failed = sorted(c.id for c in starter.checks if not c.passed)
+    assert failed == sorted(lab.spec.starter_fails), {c.id: c.message for c in starter.checks if not c.passed}
+    assert 0 <= starter.score < starter.max_score
+
+    session.prepare(lab, embedded, kube)
+    submit(lab, kube, lab.solution, names)
+    solved = grade(lab, kube, names, "practice")
+    assert solved.passed, {c.id: c.message for c in solved.checks if not c.passed}
+    assert solved.score == solved.max_score == lab.spec.max_score
+
+    session.prepare(lab, embedded, kube)
+    for ns in names.values():
+        assert kube.list_objects("v1", "Pod", ns) == []
