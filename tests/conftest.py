@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.cluster_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 ARTIFACTS = ROOT / "artifacts"

@@ -290,11 +290,15 @@ class ProgressStore:
                 )
             )
 
-    def activity(self, profile: str, kind: str | None = None) -> list[dict[str, Any]]:
+    def activity(
+        self, profile: str, kind: str | None = None, ref: str | None = None
+    ) -> list[dict[str, Any]]:
         with self._tx() as s:
             query = select(Activity).where(Activity.profile_id == self._profile_id(s, profile))
             if kind:
                 query = query.where(Activity.kind == kind)
+            if ref:
+                query = query.where(Activity.ref == ref)
             return [
                 {"kind": a.kind, "ref": a.ref, "at": a.at, "data": a.data}
                 for a in s.scalars(query.order_by(Activity.at, Activity.id))

@@ -11,7 +11,7 @@ from flightschool.content.errors import ContentError
 from flightschool.ui import nav
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.identity import current_profile
-from flightschool.ui.pages import home, lesson, progress, quizzes
+from flightschool.ui.pages import home, lab, lesson, progress, quizzes
 from flightschool.ui.state import Context, catalog, store
 
 
@@ -44,9 +44,19 @@ def main(start: str = "home") -> None:
                 key, _lesson_page(ctx, item.id), item.meta.title, item.id, ":material/menu_book:"
             )
             sections.setdefault(module, []).append(pages[key])
+    for item_lab in cat.labs.values():
+        key = f"lab:{item_lab.id}"
+        pages[key] = page(
+            key,
+            _lab_page(ctx, item_lab.id),
+            item_lab.spec.title,
+            f"lab-{item_lab.id}",
+            ":material/science:",
+        )
+        sections.setdefault("Labs", []).append(pages[key])
     for broken in cat.broken:
-        if broken.kind == "lesson":
-            key = f"lesson:{broken.name}"
+        if broken.kind in ("lesson", "lab"):
+            key = f"{broken.kind}:{broken.name}"
             render = _broken_page(broken.name, broken.errors, cat.root)
             pages[key] = page(
                 key, render, f"{broken.name} (broken)", broken.name, ":material/warning:"
@@ -61,5 +71,9 @@ def _lesson_page(ctx: Context, lesson_id: str) -> Callable[[], None]:
     return lambda: lesson.render(ctx, lesson_id)
 
 
+def _lab_page(ctx: Context, lab_id: str) -> Callable[[], None]:
+    return lambda: lab.render(ctx, lab_id)
+
+
 def _broken_page(name: str, errors: tuple[ContentError, ...], root: Path) -> Callable[[], None]:
-    return lambda: error_card(f"Lesson {name}", errors, root)
+    return lambda: error_card(name, errors, root)

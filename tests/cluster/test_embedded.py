@@ -15,7 +15,7 @@ from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.nodes import ClusterConfigError
 from flightschool.cluster.toolchain import ToolchainError
-from tests.cluster.conftest import pod
+from tests.cluster_fixtures import pod
 
 pytestmark = pytest.mark.cluster
 

@@ -20,12 +20,16 @@ LABS = sorted(load_catalog(project_root()).labs.values(), key=lambda lab: lab.id
 
 
 @pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
-def test_starter_fails_then_solution_passes_then_reset_is_clean(lab: Lab, embedded: EmbeddedCluster, kube: Kube) -> None:
+def test_starter_fails_then_solution_passes_then_reset_is_clean(
+    lab: Lab, embedded: EmbeddedCluster, kube: Kube
+) -> None:
     names = session.prepare(lab, embedded, kube)
     submit(lab, kube, lab.starter, names)
     starter = grade(lab, kube, names, "practice")
     failed = sorted(c.id for c in starter.checks if not c.passed)
-    assert failed == sorted(lab.spec.starter_fails), {c.id: c.message for c in starter.checks if not c.passed}
+    assert failed == sorted(lab.spec.starter_fails), {
+        c.id: c.message for c in starter.checks if not c.passed
+    }
     assert 0 <= starter.score < starter.max_score
 
     session.prepare(lab, embedded, kube)

@@ -35,6 +35,23 @@ def render(ctx: Context) -> None:
                     f"{lesson.meta.title} · {lesson.meta.minutes} min",
                     icon=mark,
                 )
+    if catalog.labs:
+        best = ctx.store.best_lab_scores(ctx.profile)
+        with st.container(border=True):
+            st.subheader("Labs")
+            for item_lab in catalog.labs.values():
+                got, top = best.get(item_lab.id, (0.0, item_lab.spec.max_score))
+                label = (
+                    f"{item_lab.spec.title} · best {got:g}/{top:g}"
+                    if item_lab.id in best
+                    else item_lab.spec.title
+                )
+                icon = (
+                    ":material/check_circle:"
+                    if item_lab.id in best and got >= top
+                    else ":material/science:"
+                )
+                nav.link(f"lab:{item_lab.id}", label, icon=icon)
     for item in catalog.broken:
         error_card(f"{item.kind.capitalize()} {item.name}", item.errors, catalog.root)
     if catalog.errors:

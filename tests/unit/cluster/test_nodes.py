@@ -11,7 +11,11 @@ def test_the_shipped_pools_have_what_the_labs_need() -> None:
     pools = {p.name: p for p in load_pools().pools}
     assert pools["data"].labels["workload-type"] == "data-processing"
     assert pools["gpu"].labels["gpu"] == "true"
-    assert pools["gpu"].taints[0].model_dump() == {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
+    assert pools["gpu"].taints[0].model_dump() == {
+        "key": "nvidia.com/gpu",
+        "value": "present",
+        "effect": "NoSchedule",
+    }
     assert "nvidia.com/gpu" in pools["gpu"].capacity
     manifests = {m["metadata"]["name"]: m for m in node_manifests(load_pools())}
     assert set(manifests) == set(node_names(load_pools()))
@@ -22,9 +26,18 @@ def test_the_shipped_pools_have_what_the_labs_need() -> None:
     ("text", "message"),
     [
         ("pools: [\n", r"nodes.yaml:2: invalid YAML"),
-        ("pools:\n  - name: a\n    count: 1\n    capacity: {cpu: '1'}\n", r"nodes.yaml:4: pools.0.capacity: .*needs memory"),
-        ("pools:\n  - name: a\n    count: 1\n    colour: red\n    capacity: {cpu: '1', memory: 1Gi}\n", r"nodes.yaml:4: pools.0: unknown field 'colour'"),
-        ("pools:\n  - name: a\n    count: 1\n    taints: [{key: k, effect: Sometimes}]\n    capacity: {cpu: '1', memory: 1Gi}\n", r"nodes.yaml:4: pools.0.taints.0.effect"),
+        (
+            "pools:\n  - name: a\n    count: 1\n    capacity: {cpu: '1'}\n",
+            r"nodes.yaml:4: pools.0.capacity: .*needs memory",
+        ),
+        (
+            "pools:\n  - name: a\n    count: 1\n    colour: red\n    capacity: {cpu: '1', memory: 1Gi}\n",
+            r"nodes.yaml:4: pools.0: unknown field 'colour'",
+        ),
+        (
+            "pools:\n  - name: a\n    count: 1\n    taints: [{key: k, effect: Sometimes}]\n    capacity: {cpu: '1', memory: 1Gi}\n",
+            r"nodes.yaml:4: pools.0.taints.0.effect",
+        ),
     ],
 )
 def test_malformed_pools_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:

@@ -9,8 +9,13 @@ from flightschool.cluster.outcomes import decide
 UNPULLABLE = {"python:3.12-slimm"}
 
 
-def pod(annotations: dict[str, str] | None = None, owner: str | None = None, restart: str = "Always",
-        image: str = "busybox:1.37", limit: str | None = None) -> dict[str, Any]:
+def pod(
+    annotations: dict[str, str] | None = None,
+    owner: str | None = None,
+    restart: str = "Always",
+    image: str = "busybox:1.37",
+    limit: str | None = None,
+) -> dict[str, Any]:
     container: dict[str, Any] = {"name": "main", "image": image}
     if limit:
         container["resources"] = {"limits": {"memory": limit}}
@@ -32,10 +37,22 @@ def pod(annotations: dict[str, str] | None = None, owner: str | None = None, res
         (pod({"lab.flightschool.io/outcome": "fail"}, restart="Never"), "fail"),
         (pod({"lab.flightschool.io/outcome": "crashloop"}, owner="ReplicaSet"), "crashloop"),
         (pod(image="python:3.12-slimm", owner="ReplicaSet"), "image-pull-backoff"),
-        (pod({"lab.flightschool.io/memory-peak": "600Mi"}, restart="Never", limit="512Mi"), "oomkilled"),
-        (pod({"lab.flightschool.io/memory-peak": "600Mi"}, restart="Never", limit="1Gi"), "complete"),
-        (pod({"lab.flightschool.io/memory-peak": "1Gi"}, restart="Never", limit="1024Mi"), "complete"),
-        (pod({"lab.flightschool.io/memory-peak": "600Mi"}, restart="Never"), "complete"),  # no limit, no OOM kill
+        (
+            pod({"lab.flightschool.io/memory-peak": "600Mi"}, restart="Never", limit="512Mi"),
+            "oomkilled",
+        ),
+        (
+            pod({"lab.flightschool.io/memory-peak": "600Mi"}, restart="Never", limit="1Gi"),
+            "complete",
+        ),
+        (
+            pod({"lab.flightschool.io/memory-peak": "1Gi"}, restart="Never", limit="1024Mi"),
+            "complete",
+        ),
+        (
+            pod({"lab.flightschool.io/memory-peak": "600Mi"}, restart="Never"),
+            "complete",
+        ),  # no limit, no OOM kill
         (pod({"lab.flightschool.io/outcome": "bogus"}, restart="Never"), "complete"),
     ],
 )

@@ -39,9 +39,13 @@ def test_a_second_lookup_finds_the_cache_fast(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 0.5
 
 
-def test_explicit_folder_missing_binaries_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_folder_missing_binaries_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "kubectl").write_text("#!/bin/sh\n")
     (tmp_path / "kubectl").chmod(0o755)
     monkeypatch.setenv("FLIGHTSCHOOL_TOOLCHAIN_BIN", str(tmp_path))
-    with pytest.raises(toolchain.ToolchainError, match="lacks: kube-apiserver, kube-controller-manager"):
+    with pytest.raises(
+        toolchain.ToolchainError, match="lacks: kube-apiserver, kube-controller-manager"
+    ):
         toolchain.find()

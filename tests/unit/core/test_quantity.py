@@ -11,7 +11,15 @@ from flightschool.core.quantity import QuantityError, equal, parse
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("1", "1000m"), ("2Gi", "2048Mi"), ("0.5", "500m"), (1, "1"), ("1k", "1000"), ("1Ki", "1024"), ("1e3", "1k")],
+    [
+        ("1", "1000m"),
+        ("2Gi", "2048Mi"),
+        ("0.5", "500m"),
+        (1, "1"),
+        ("1k", "1000"),
+        ("1Ki", "1024"),
+        ("1e3", "1k"),
+    ],
 )
 def test_equal_by_value(a: object, b: object) -> None:
     assert equal(a, b)

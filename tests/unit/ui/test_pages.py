@@ -131,3 +131,20 @@ def test_a_new_profile_can_be_created_and_keeps_its_own_progress(course: Path) -
 def test_pages_render_on_the_real_course(page: str) -> None:
     at = app(page)
     assert not at.exception
+
+
+def test_lab_page_without_a_cluster_offers_to_start_it(course: Path) -> None:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "labs" / "01-first-pod", course / "labs" / "01-first-pod")
+    (course / "lessons" / "01-how-airflow-runs-tasks.md").write_text(
+        "---\nid: 01-how-airflow-runs-tasks\ntitle: How tasks run\nmodule: Module\nobjectives: [x]\nminutes: 1\n---\nBody\n"
+    )
+    at = app("lab:01-first-pod")
+    assert not at.exception
+    assert "Your first pod" in texts(at)
+    assert [b for b in at.button if b.label == "Start the lab cluster"]
+    home = app("home")
+    assert any(s.value == "Labs" for s in home.subheader)

@@ -1,4 +1,5 @@
-"""One embedded cluster for the whole test session, in its own data folder."""
+"""One embedded cluster for the whole test session (cluster and browser tests), in its own
+data folder. Started only when a test asks for it."""
 
 from __future__ import annotations
 

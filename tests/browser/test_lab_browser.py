@@ -1,0 +1,54 @@
+"""The Lab page in a real browser against the embedded cluster: start, edit, check, results."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from flightschool.cluster.embedded import EmbeddedCluster
+from tests.browser.conftest import screenshot, start_app
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.cluster]
+
+
+@pytest.fixture(scope="module")
+def lab_app(embedded: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("lab-browser")
+    env = {
+        "FLIGHTSCHOOL_DATA_DIR": str(embedded.state.parents[1]),
+        "FLIGHTSCHOOL_CLUSTER_NAME": embedded.cluster,
+        "FLIGHTSCHOOL_WORKSPACE": str(tmp / "workspace"),
+        "FLIGHTSCHOOL_DATABASE_URL": f"sqlite:///{tmp / 'progress.db'}",
+    }
+    pid, url = start_app(env, tmp / "streamlit.log")
+    yield url
+    os.killpg(pid, signal.SIGTERM)
+
+
+def test_start_edit_check_see_results(lab_app: str, page: Page) -> None:
+    page.goto(f"{lab_app}/lab-01-first-pod")
+    expect(page.get_by_role("heading", name="Your first pod", exact=True)).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_text("cluster ready")).to_be_visible(timeout=15_000)
+    page.get_by_role("button", name="Start lab").click()
+    editor = page.locator("textarea").first
+    expect(editor).to_be_visible(timeout=20_000)
+    editor.fill((ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text())
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Check my work").click()
+    expect(page.get_by_text("8 / 8")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("The pod ran to completion")).to_be_visible()
+    expect(page.get_by_text("lab-first-pod:", exact=False).first).to_be_visible(timeout=10_000)
+    screenshot(page, "lab-results")
+
+
+def test_the_workspace_was_written(lab_app: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    written = list(Path(tmp_path_factory.getbasetemp()).rglob("workspace/01-first-pod/pod.yaml"))
+    assert written and "restartPolicy: Never" in written[0].read_text()

@@ -1,0 +1,65 @@
+"""The Lab page against the real embedded cluster, through AppTest: start, edit, check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import ProgressStore
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.cluster
+
+
+def _open(page: str) -> None:
+    from flightschool.ui.app import main
+
+    main(start=page)
+
+
+@pytest.fixture
+def on_cluster(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(embedded.state.parents[1]))
+    monkeypatch.setenv("FLIGHTSCHOOL_CLUSTER_NAME", embedded.cluster)
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "workspace"))
+    return tmp_path / "workspace" / "01-first-pod"
+
+
+def test_start_edit_check_and_hints_are_recorded(on_cluster: Path) -> None:
+    at = AppTest.from_function(_open, args=("lab:01-first-pod",), default_timeout=60).run()
+    assert not at.exception
+    [start] = [b for b in at.button if b.label == "Start lab"]
+    start.click().run()
+    assert (on_cluster / "pod.yaml").exists()
+
+    editor = next(t for t in at.text_area if "python:latest" in t.value)
+    editor.set_value((ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text())
+    [save] = [b for b in at.button if b.label == "Save"]
+    save.click().run()
+    assert "restartPolicy: Never" in (on_cluster / "pod.yaml").read_text()
+
+    [check] = [b for b in at.button if b.label == "Check my work"]
+    check.click().run()
+    assert not at.exception
+    [score] = [m for m in at.metric if m.label == "Score"]
+    assert score.value == "8 / 8"
+
+    [hint] = [b for b in at.button if b.label.startswith("Show hint 1")]
+    hint.click().run()
+    store = ProgressStore(make_engine())
+    assert store.best_lab_scores("learner") == {"01-first-pod": (8.0, 8.0)}
+    assert [a["data"] for a in store.activity("learner", "hint", "01-first-pod")] == [{"n": 1}]
+
+
+def test_a_malformed_file_is_reported_with_its_line(on_cluster: Path) -> None:
+    at = AppTest.from_function(_open, args=("lab:01-first-pod",), default_timeout=60).run()
+    [b for b in at.button if b.label in ("Start lab", "Re-apply lab setup")][0].click().run()
+    (on_cluster / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n")
+    [check] = [b for b in at.button if b.label == "Check my work"]
+    check.click().run()
+    assert not at.exception
+    assert any("pod.yaml:5: invalid YAML" in e.value for e in at.error)
