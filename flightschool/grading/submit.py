@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core.yamlpos import SourceError
 
@@ -137,7 +137,7 @@ def apply_documents(
     for doc in docs:
         body = _rename_namespaces(doc.body, names, default)
         try:
-            kube.apply(body)
+            _apply_or_replace(kube, body)
         except KubeError as exc:
             errors.append(
                 SourceError(
@@ -149,6 +149,36 @@ def apply_documents(
     if errors:
         raise SubmissionError(errors)
     return applied
+
+
+def _apply_or_replace(kube: Kube, body: dict[str, Any]) -> None:
+    """Server-side apply; an object whose changed fields are immutable (a Pod's spec, a
+    Job's template) is deleted and created again, as `kubectl replace --force` would."""
+    try:
+        kube.apply(body)
+        return
+    except KubeError as exc:
+        immutable = exc.status == 422 and (
+            "Forbidden: pod updates" in str(exc) or "field is immutable" in str(exc)
+        )
+        if not immutable:
+            raise
+    meta = body["metadata"]
+    kube.delete(
+        body["apiVersion"], body["kind"], meta["name"], meta.get("namespace"), grace_seconds=0
+    )
+    gone = wait_until(
+        lambda: (
+            kube.get(body["apiVersion"], body["kind"], meta["name"], meta.get("namespace")) is None
+        ),
+        30,
+        0.05,
+    )
+    if not gone:
+        raise KubeError(
+            f"{body['kind']} {meta['name']} could not be replaced: the old one is still terminating"
+        )
+    kube.apply(body)
 
 
 def _rename_namespaces(

@@ -57,7 +57,7 @@ def test_start_edit_check_and_hints_are_recorded(on_cluster: Path) -> None:
 
 def test_a_malformed_file_is_reported_with_its_line(on_cluster: Path) -> None:
     at = AppTest.from_function(_open, args=("lab:01-first-pod",), default_timeout=60).run()
-    [b for b in at.button if b.label in ("Start lab", "Re-apply lab setup")][0].click().run()
+    next(b for b in at.button if b.label in ("Start lab", "Re-apply lab setup")).click().run()
     (on_cluster / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n")
     [check] = [b for b in at.button if b.label == "Check my work"]
     check.click().run()

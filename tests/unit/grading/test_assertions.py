@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flightschool.grading.assertions import match
+
+POD = {
+    "metadata": {"name": "p", "labels": {"app": "a", "tier": "t"}},
+    "spec": {
+        "restartPolicy": "Never",
+        "containers": [
+            {"name": "side", "image": "alpine:3.24"},
+            {
+                "name": "main",
+                "image": "busybox:1.37",
+                "resources": {"limits": {"memory": "2048Mi", "cpu": "1"}},
+            },
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        {"metadata": {"labels": {"app": "a"}}},
+        {
+            "spec": {
+                "containers": [
+                    {"name": "main", "resources": {"limits": {"memory": "2Gi", "cpu": "1000m"}}}
+                ]
+            }
+        },
+        {"spec": {"containers": [{"name": "main"}, {"name": "side"}]}},  # contains: any order
+    ],
+)
+def test_partial_matches(expected: dict[str, Any]) -> None:
+    assert match(expected, POD) == []
+
+
+def test_a_missing_field_names_its_path() -> None:
+    [miss] = match({"spec": {"nodeSelector": {"gpu": "true"}}}, POD)
+    assert (
+        str(miss)
+        == "spec.nodeSelector: expected {'gpu': 'true'}, found nothing (the field is missing)"
+    )
+
+
+def test_list_failure_shows_the_closest_element() -> None:
+    [miss] = match({"spec": {"containers": [{"name": "main", "image": "busybox:latest"}]}}, POD)
+    assert "spec.containers[]" in str(miss)
+    assert "closest differs at image: expected 'busybox:latest', found 'busybox:1.37'" in str(miss)
+
+
+def test_ordered_and_exact_modes() -> None:
+    wanted = {"spec": {"containers": [{"name": "main"}, {"name": "side"}]}}
+    assert match(wanted, POD, "ordered") and "order matters" in str(
+        match(wanted, POD, "ordered")[0]
+    )
+    assert (
+        match({"spec": {"containers": [{"name": "side"}, {"name": "main"}]}}, POD, "ordered") == []
+    )
+    assert "exactly 1 item" in str(
+        match({"spec": {"containers": [{"name": "side"}]}}, POD, "exact")[0]
+    )
+
+
+@given(st.lists(st.integers(), max_size=6), st.lists(st.integers(), max_size=6))
+def test_contains_is_subset_semantics(expected: list[int], extra: list[int]) -> None:
+    found = extra + expected + extra
+    assert match(expected, found) == []
+    missing = [x for x in expected if x not in extra + expected]
+    assert not missing
+
+
+@given(st.lists(st.integers(), min_size=1, max_size=6))
+def test_ordered_accepts_the_same_order_with_noise_between(expected: list[int]) -> None:
+    noisy = [y for x in expected for y in (x, 10**9)]
+    assert match(expected, noisy, "ordered") == []
+    if len(set(expected)) == len(expected) > 1:
+        assert match(list(reversed(expected)), expected, "ordered")
+
+
+@given(st.integers(min_value=1, max_value=4096))
+def test_quantities_compare_by_value(mebibytes: int) -> None:
+    assert match({"m": f"{mebibytes}Mi"}, {"m": f"{mebibytes * 1024}Ki"}) == []
+    assert match({"m": f"{mebibytes}Mi"}, {"m": f"{mebibytes + 1}Mi"})

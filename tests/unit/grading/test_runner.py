@@ -1,0 +1,126 @@
+"""The runner with a fake cluster view: one broken check never hides the others."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flightschool.content.labs import Lab, LabSpec
+from flightschool.grading import runner
+
+
+class FakeKube:
+    """Only what ClusterView needs: a resource type and a list of objects."""
+
+    def __init__(self, objects: list[dict[str, Any]]) -> None:
+        self.objects = objects
+
+    def resource_type(self, api_version: str, kind: str) -> Any:
+        if kind == "Boom":
+            raise RuntimeError("exploded")
+        return type("RT", (), {"namespaced": True})()
+
+    def list_objects(
+        self, api_version: str, kind: str, namespace: str | None
+    ) -> list[dict[str, Any]]:
+        if kind == "Slow":
+            time.sleep(2)
+        return [o for o in self.objects if o["kind"] == kind]
+
+
+def lab(tmp_path: Path, checks: list[dict[str, Any]]) -> Lab:
+    spec = LabSpec.model_validate(
+        {
+            "id": "99-fake",
+            "title": "Fake lab",
+            "summary": "For tests",
+            "lesson": "01-x",
+            "difficulty": "core",
+            "minutes": 1,
+            "namespaces": [{"name": "lab-fake"}],
+            "allowed_kinds": ["Pod"],
+            "tasks": ["t"],
+            "hints": ["a", "b"],
+            "starter_fails": [],
+            "checks": checks,
+        }
+    )
+    return Lab(spec, tmp_path)
+
+
+def expect(cid: str, kind: str = "Pod", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "title": f"check {cid}",
+        "type": "expect",
+        "message": f"fix {cid}",
+        "object": {"apiVersion": "v1", "kind": kind, "name": "p"},
+        **extra,
+    }
+
+
+def test_errors_and_timeouts_become_that_checks_failure(tmp_path: Path) -> None:
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"restartPolicy": "Never"}}
+    checks = [
+        expect("good", match={"spec": {"restartPolicy": "Never"}}),
+        expect("broken", kind="Boom"),
+        expect("slow", kind="Slow", timeout=0.3),
+        expect("wrong", match={"spec": {"restartPolicy": "Always"}}, points=2),
+    ]
+    report = runner.grade(lab(tmp_path, checks), FakeKube([pod]))  # type: ignore[arg-type]
+    by_id = {c.id: c for c in report.checks}
+    assert by_id["good"].passed
+    assert "the check itself failed: RuntimeError: exploded" in by_id["broken"].message
+    assert "did not finish within 0.3 s" in by_id["slow"].message
+    assert "spec.restartPolicy: expected 'Always', found 'Never'" in by_id["wrong"].message
+    assert (report.score, report.max_score, report.passed) == (1.0, 5.0, False)
+    assert report.as_json()["checks"][0].keys() >= {"id", "title", "passed", "points", "message"}
+
+
+def test_exam_only_checks_are_skipped_in_practice(tmp_path: Path) -> None:
+    checks = [expect("a"), expect("b", visibility="exam")]
+    report = runner.grade(lab(tmp_path, checks), FakeKube([]), visibility="practice")  # type: ignore[arg-type]
+    assert [c.id for c in report.checks] == ["a"]
+
+
+def test_python_check_failures_carry_their_message(tmp_path: Path) -> None:
+    (tmp_path / "checks.py").write_text(
+        "def check_says_why(view):\n    return 'the reason'\n"
+        "def check_asserts(view):\n    assert False, 'asserted'\n"
+        "def check_ok(view):\n    return None\n"
+    )
+    checks = [
+        {
+            "id": f"p{i}",
+            "title": "python check",
+            "type": "python",
+            "message": "fix it",
+            "function": name,
+        }
+        for i, name in enumerate(["check_says_why", "check_asserts", "check_ok"])
+    ]
+    report = runner.grade(lab(tmp_path, checks), FakeKube([]))  # type: ignore[arg-type]
+    assert [(c.passed, c.message) for c in report.checks] == [
+        (False, "fix it (the reason)"),
+        (False, "fix it (asserted)"),
+        (True, ""),
+    ]
+
+
+def test_bad_lab_yaml_is_reported_with_lines(tmp_path: Path) -> None:
+    from flightschool.content.errors import ContentLoadError
+    from flightschool.content.labs import load_lab
+
+    folder = tmp_path / "99-bad"
+    folder.mkdir()
+    (folder / "lab.yaml").write_text(
+        "id: 99-bad\ntitle: Bad lab\nchecks:\n  - id: x\n    type: teleport\n"
+    )
+    with pytest.raises(ContentLoadError) as caught:
+        load_lab(folder)
+    text = "\n".join(str(e) for e in caught.value.errors)
+    assert "lab.yaml:5: checks.0.type" in text or "lab.yaml:4: checks.0" in text
+    assert "missing required field 'summary'" in text
