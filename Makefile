@@ -11,8 +11,9 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip sync --quiet -p $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode -p $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps --config-settings editable_mode=compat -e .
+	$(BIN)/python -m compileall -q flightschool tests
 	@touch $(STAMP)
 
 run: $(STAMP)
