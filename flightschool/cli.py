@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--json", action="store_true")
             cmd.add_argument("--exam", action="store_true", help="grade with the exam checks")
         cmd.set_defaults(func=_lab, verb=verb)
+    stats = content.add_parser(
+        "stats", help="counts of lessons, questions and verified code blocks"
+    )
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=_stats)
     schema = content.add_parser("schema", help="JSON Schema of lab.yaml, for editors")
     schema.add_argument("kind", choices=["lab"])
     schema.set_defaults(func=_schema)
@@ -186,6 +191,21 @@ def _toolchain(args: argparse.Namespace) -> int:
         return 2
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
     print(json.dumps(info, indent=2) if args.json else f"toolchain ({tc.source}): {tc.bin_dir}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from flightschool.content.catalog import load_catalog
+    from flightschool.content.stats import stats
+
+    data = stats(load_catalog(project_root()))
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(
+            f"{data['lessons']} lessons, {data['labs']} labs, {data['questions']['total']} questions, "
+            f"{data['code_blocks']['verified']}/{data['code_blocks']['total']} code blocks verified"
+        )
     return 0
 
 

@@ -296,24 +296,20 @@ class EmbeddedCluster:
 
     def _stop_watcher(self) -> None:
         pid = self._pids().get(WATCHER)
-        if pid and pid_alive(pid):
-            os.kill(pid, 15)
-            if not wait_until(lambda: not pid_alive(pid), 5, 0.05):
-                os.kill(pid, 9)
+        if pid:
+            _terminate([pid])
         (self.state / f"{WATCHER}.pid").unlink(missing_ok=True)
 
     def down(self, purge: bool = False) -> None:
         tc = toolchain.find()
         with self._lock():
+            pids = [
+                pid for pid in self._pids().values() if pid
+            ]  # before kwokctl removes the pid files
             self._stop_watcher()
-            if (self.cluster_dir / "kwok.yaml").exists():
-                if tc is None:
-                    self._kill_components()
-                else:
-                    self._kwokctl(
-                        tc, "delete" if purge else "stop", "cluster", "--name", self.cluster
-                    )
-            self._kill_components()  # whatever kwokctl left behind
+            if (self.cluster_dir / "kwok.yaml").exists() and tc is not None:
+                self._kwokctl(tc, "delete" if purge else "stop", "cluster", "--name", self.cluster)
+            _terminate(pids)  # whatever kwokctl left behind
             if purge:
                 shutil.rmtree(self.cluster_dir, ignore_errors=True)
                 for child in self.state.iterdir() if self.state.exists() else []:
@@ -321,12 +317,6 @@ class EmbeddedCluster:
                         shutil.rmtree(
                             child, ignore_errors=True
                         ) if child.is_dir() else child.unlink()
-
-    def _kill_components(self) -> None:
-        for name, pid in self._pids().items():
-            if name != WATCHER and pid and pid_alive(pid):
-                os.kill(pid, 9)
-                wait_until(lambda p=pid: not pid_alive(p), 5, 0.05)  # type: ignore[misc]
 
     def lab_namespace(self, name: str) -> str:
         return name
@@ -336,6 +326,18 @@ class EmbeddedCluster:
 
     def env_line(self) -> str:
         return f"export KUBECONFIG={self.kubeconfig()}"
+
+
+def _terminate(pids: list[int], grace: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL what is still alive after `grace` seconds."""
+    alive = [p for p in pids if pid_alive(p)]
+    for pid in alive:
+        os.kill(pid, 15)
+    if not wait_until(lambda: not any(pid_alive(p) for p in alive), grace, 0.05):
+        for pid in alive:
+            if pid_alive(pid):
+                os.kill(pid, 9)
+        wait_until(lambda: not any(pid_alive(p) for p in alive), grace, 0.05)
 
 
 def _node_summary(node: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,22 @@ def _environment(env: Mapping[str, str] | None, inherit: bool) -> dict[str, str]
     return merged
 
 
+def _limiter(limits: Mapping[str, int] | None) -> Callable[[], None] | None:
+    """Resource limits for untrusted code (learner DAGs): address space and CPU seconds."""
+    if not limits:
+        return None
+
+    def apply() -> None:
+        import resource
+
+        if "memory" in limits:
+            resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
+        if "cpu" in limits:
+            resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"]))
+
+    return apply
+
+
 def run(
     args: Sequence[str | os.PathLike[str]],
     *,
@@ -47,8 +63,10 @@ def run(
     inherit_env: bool = True,
     check: bool = False,
     input_text: str | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> Result:
-    """Run a program to completion and capture its output."""
+    """Run a program to completion and capture its output. `limits` (memory bytes, cpu
+    seconds) apply to the child only."""
     argv = tuple(os.fspath(a) for a in args)
     started = time.monotonic()
     try:
@@ -61,6 +79,7 @@ def run(
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=_limiter(limits),
         )
     except FileNotFoundError as exc:
         raise ToolError(f"{argv[0]}: program not found") from exc
