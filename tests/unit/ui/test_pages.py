@@ -148,3 +148,19 @@ def test_lab_page_without_a_cluster_offers_to_start_it(course: Path) -> None:
     assert [b for b in at.button if b.label == "Start the lab cluster"]
     home = app("home")
     assert any(s.value == "Labs" for s in home.subheader)
+
+
+def _real_lessons() -> list[str]:
+    from flightschool.content.catalog import load_catalog
+    from flightschool.core.paths import project_root
+
+    return list(load_catalog(project_root()).lessons)
+
+
+@pytest.mark.parametrize("lesson_id", _real_lessons())
+def test_every_course_lesson_renders_with_its_quiz_linked(lesson_id: str) -> None:
+    at = app(f"lesson:{lesson_id}")
+    assert not at.exception
+    assert "Key takeaways" in [h.value for h in at.header]
+    links = [el.proto.label for el in at.get("page_link")]
+    assert any(label.startswith("Quiz:") for label in links), links
