@@ -241,12 +241,17 @@ class EmbeddedCluster:
                 etcdctlBinary=str(tc.path("etcd")),
                 kubectlBinary=str(tc.path("kubectl")),
             )
+        # One instance of each controller: leader election would only make a restarted
+        # component wait out the old lease (15 s) before it does anything.
+        no_election = [{"key": "leader-elect", "value": "false"}]
+        patches = [{"name": n, "extraArgs": no_election} for n in ("kube-controller-manager", "kube-scheduler")]
         config.write_text(
             yaml.safe_dump(
                 {
                     "kind": "KwokctlConfiguration",
                     "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
                     "options": options,
+                    "componentsPatches": patches,
                 },
                 sort_keys=False,
             ),

@@ -339,7 +339,12 @@ def test_a_dead_component_is_reported_and_restarted_keeping_data(
     )
     status = embedded.up(progress=lambda _m: None)
     assert status.healthy
-    assert Kube(embedded.kubeconfig()).namespace_exists("keep-me")
+    kube = Kube(embedded.kubeconfig())
+    assert kube.namespace_exists("keep-me")
+    # the restarted scheduler and controllers work at once (no leader lease to wait out)
+    assert wait_until(lambda: kube.get("v1", "ServiceAccount", "default", "keep-me"), 10, 0.1)
+    kube.create(pod("after-restart"), "keep-me")
+    wait_pod(kube, "keep-me", "after-restart", lambda p: p["status"].get("phase") == "Succeeded", timeout=15)
 
 
 def test_warm_up_reuses_the_healthy_cluster(embedded: EmbeddedCluster) -> None:
