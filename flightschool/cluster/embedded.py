@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ COMPONENTS = (
 WATCHER = "outcome-watcher"
 READY_TIMEOUT = 120.0
 LOCK_WAIT = 300.0
+NODE_LEASE_SECONDS = 10
 
 
 def _port_free(port: int) -> bool:
@@ -170,6 +172,7 @@ class EmbeddedCluster:
             from flightschool.cluster import nodes as node_pool  # pydantic: only on the cold path
 
             pools = node_pool.load_pools()  # a bad nodes.yaml fails before anything starts
+            restarted: datetime | None = None
             tc = toolchain.ensure(progress)
             if port is not None and not _port_free(port):
                 raise ClusterError(
@@ -184,17 +187,18 @@ class EmbeddedCluster:
                         f"Restarting the cluster ({', '.join(dead)} not running); etcd data is kept"
                     )
                     self._kwokctl(tc, "stop", "cluster", "--name", self.cluster)
+                    restarted = datetime.now(UTC)
                     self._kwokctl(tc, "start", "cluster", "--name", self.cluster)
             else:
                 progress(
                     f"Creating the embedded cluster {self.cluster!r} (Kubernetes {tc.versions.kubernetes})"
                 )
                 self._create(tc, port)
-            self._wait_ready(pools)
+            self._wait_ready(pools, restarted)
         progress(f"Cluster ready in {time.monotonic() - started:.1f} s. {self.env_line()}")
         return self.status()
 
-    def _wait_ready(self, pools: NodePools) -> None:
+    def _wait_ready(self, pools: NodePools, restarted: datetime | None = None) -> None:
         """Nodes go in as soon as the API server answers; then wait for the controllers."""
         from flightschool.cluster import nodes as node_pool
 
@@ -227,6 +231,10 @@ class EmbeddedCluster:
             "etcdVersion": tc.versions.etcd.lstrip("v"),
             "bindAddress": "127.0.0.1",
             "enableCRDs": ["Logs"],
+            # Short node leases: a restarted kwok takes the nodes over within seconds
+            # (the default, 200 s, left pods stuck after a restart).
+            "nodeLeaseDurationSeconds": NODE_LEASE_SECONDS,
+            "heartbeatFactor": 1,
             "cacheDir": str(self.state / "kwok-cache"),
         }
         if port is not None:
@@ -244,7 +252,10 @@ class EmbeddedCluster:
         # One instance of each controller: leader election would only make a restarted
         # component wait out the old lease (15 s) before it does anything.
         no_election = [{"key": "leader-elect", "value": "false"}]
-        patches = [{"name": n, "extraArgs": no_election} for n in ("kube-controller-manager", "kube-scheduler")]
+        patches = [
+            {"name": n, "extraArgs": no_election}
+            for n in ("kube-controller-manager", "kube-scheduler")
+        ]
         config.write_text(
             yaml.safe_dump(
                 {
@@ -331,6 +342,16 @@ class EmbeddedCluster:
 
     def env_line(self) -> str:
         return f"export KUBECONFIG={self.kubeconfig()}"
+
+
+def _leases_renewed(kube: Kube, names: set[str], since: datetime) -> bool:
+    """True once the (new) kwok controller holds every node's lease."""
+    renewed = set()
+    for lease in kube.list_objects("coordination.k8s.io/v1", "Lease", "kube-node-lease"):
+        stamp = (lease.get("spec") or {}).get("renewTime")
+        if stamp and datetime.fromisoformat(stamp.replace("Z", "+00:00")) >= since:
+            renewed.add(lease["metadata"]["name"])
+    return names <= renewed
 
 
 def _terminate(pids: list[int], grace: float = 5.0) -> None:
