@@ -94,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("kind", choices=["lab"])
     schema.set_defaults(func=_schema)
 
+    interview = sub.add_parser("interview", help="mock interviews").add_subparsers()
+    score = interview.add_parser("score", help="score an answer against a question's rubric")
+    score.add_argument("question_id", metavar="QUESTION_ID")
+    score.add_argument("--answer-file", type=Path, required=True)
+    score.add_argument("--json", action="store_true")
+    score.set_defaults(func=_interview_score)
+
     tool = cluster.add_parser("toolchain", help="find or build the embedded cluster's binaries")
     tool.add_argument("--json", action="store_true")
     tool.set_defaults(func=_toolchain)
@@ -206,6 +213,35 @@ def _stats(args: argparse.Namespace) -> int:
             f"{data['lessons']} lessons, {data['labs']} labs, {data['questions']['total']} questions, "
             f"{data['code_blocks']['verified']}/{data['code_blocks']['total']} code blocks verified"
         )
+    return 0
+
+
+def _interview_score(args: argparse.Namespace) -> int:
+    from flightschool.content.catalog import load_catalog
+    from flightschool.content.models import Interview
+    from flightschool.interview.rubric import score_answer
+
+    question = load_catalog(project_root()).question(args.question_id)
+    if not isinstance(question, Interview):
+        print(f"error: no interview question {args.question_id!r}", file=sys.stderr)
+        return 2
+    try:
+        answer = args.answer_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {args.answer_file}: {exc}", file=sys.stderr)
+        return 2
+    scored = score_answer(question, answer)
+    if args.json:
+        print(json.dumps(scored.as_json(), indent=2))
+    else:
+        print(f"coverage {scored.coverage:.0%} of the rubric")
+        for point in scored.key_points:
+            mark = "FOUND " if point.found else "MISSED"
+            print(f"  {mark} ({point.weight:g}) {point.text}")
+            if point.evidence:
+                print(f"         evidence: {point.evidence}")
+            elif point.negated:
+                print(f"         negated: {point.negated}")
     return 0
 
 

@@ -30,13 +30,14 @@ class Catalog:
     lessons: dict[str, Lesson] = field(default_factory=dict)
     banks: dict[str, LoadedBank] = field(default_factory=dict)
     labs: dict[str, Lab] = field(default_factory=dict)
+    interviews: dict[str, LoadedBank] = field(default_factory=dict)  # mock-interview tracks
     broken: list[BrokenItem] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
     _index: dict[str, Question] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ queries
     def questions(self) -> Iterator[tuple[LoadedBank, Question]]:
-        for bank in self.banks.values():
+        for bank in [*self.banks.values(), *self.interviews.values()]:
             for question in bank.bank.questions:
                 yield bank, question
 
@@ -90,6 +91,24 @@ def load_catalog(root: Path) -> Catalog:
             catalog.errors.append(ContentError(path, 1, f"duplicate quiz id {loaded.bank.id!r}"))
             continue
         catalog.banks[loaded.bank.id] = loaded
+    for path in sorted((root / "interviews").glob("*.yaml")):
+        try:
+            track = load_bank(path)
+        except ContentLoadError as exc:
+            catalog.broken.append(BrokenItem("interview", path.stem, tuple(exc.errors)))
+            catalog.errors.extend(exc.errors)
+            continue
+        catalog.errors.extend(e for b in track.broken for e in b.errors)
+        catalog.errors.extend(
+            ContentError(
+                path,
+                track.lines.get(q.id, 1),
+                f"question {q.id}: an interview track holds only interview questions",
+            )
+            for q in track.bank.questions
+            if q.type != "interview"
+        )
+        catalog.interviews[track.bank.id] = track
     for folder in sorted(p.parent for p in (root / "labs").glob("*/lab.yaml")):
         try:
             lab = load_lab(folder)
