@@ -126,7 +126,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(error.relative_to(root))
     questions = sum(1 for _ in catalog.questions())
     summary = (
-        f"{len(catalog.lessons)} lessons, {len(catalog.banks)} quiz banks, {questions} questions"
+        f"{len(catalog.lessons)} lessons, {len(catalog.banks)} quiz banks, "
+        f"{len(catalog.interviews)} interview tracks, {len(catalog.labs)} labs, {questions} questions"
     )
     if catalog.errors:
         print(f"{len(catalog.errors)} problem(s); {summary}", file=sys.stderr)

@@ -146,9 +146,25 @@ def apply_documents(
             )
             continue
         applied.append(f"{doc.body['kind']}/{doc.body['metadata']['name']}")
+        if body["kind"] == "ResourceQuota":
+            _wait_quota_enforced(kube, body)
     if errors:
         raise SubmissionError(errors)
     return applied
+
+
+def _wait_quota_enforced(kube: Kube, body: dict[str, Any], timeout: float = 15) -> None:
+    """A new ResourceQuota constrains nothing until the quota controller has filled in its
+    status, so pods created right after it would slip through: wait for that status."""
+    meta = body["metadata"]
+    wanted = set((body.get("spec") or {}).get("hard") or {})
+
+    def enforced() -> bool:
+        quota = kube.get("v1", "ResourceQuota", meta["name"], meta.get("namespace")) or {}
+        status = quota.get("status") or {}
+        return wanted <= set(status.get("hard") or {}) and wanted <= set(status.get("used") or {})
+
+    wait_until(enforced, timeout, 0.05)
 
 
 def _apply_or_replace(kube: Kube, body: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
@@ -278,6 +278,49 @@ class ProgressStore:
             )
             return {lab: (float(best), float(top)) for lab, best, top in rows}
 
+    # ------------------------------------------------------------------ review cards
+    def save_card(
+        self,
+        profile: str,
+        card_id: str,
+        kind: str,
+        state: dict[str, Any],
+        due: datetime,
+        lapses: int,
+    ) -> None:
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            row = s.get(ReviewCard, (pid, card_id))
+            if row is None:
+                s.add(
+                    ReviewCard(
+                        profile_id=pid,
+                        card_id=card_id,
+                        kind=kind,
+                        state=_jsonable(state),
+                        due=due,
+                        lapses=lapses,
+                    )
+                )
+            else:
+                row.state, row.due, row.lapses, row.kind = _jsonable(state), due, lapses, kind
+
+    def cards(self, profile: str, due_before: datetime | None = None) -> list[dict[str, Any]]:
+        with self._tx() as s:
+            query = select(ReviewCard).where(ReviewCard.profile_id == self._profile_id(s, profile))
+            if due_before is not None:
+                query = query.where(ReviewCard.due <= due_before)
+            return [
+                {
+                    "card_id": c.card_id,
+                    "kind": c.kind,
+                    "state": c.state,
+                    "due": _aware(c.due),
+                    "lapses": c.lapses,
+                }
+                for c in s.scalars(query.order_by(ReviewCard.due))
+            ]
+
     # ------------------------------------------------------------------ activity
     def log(self, profile: str, kind: str, ref: str, data: dict[str, Any] | None = None) -> None:
         with self._tx() as s:
@@ -414,6 +457,11 @@ class ProgressStore:
         except (TypeError, ValueError, KeyError) as exc:
             raise ProfileError(f"the export is damaged: {exc}") from exc
         return name
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,7 +11,7 @@ from flightschool.content.errors import ContentError
 from flightschool.ui import nav
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.identity import current_profile
-from flightschool.ui.pages import home, lab, lesson, progress, quizzes
+from flightschool.ui.pages import home, interview, lab, lesson, progress, quizzes, review
 from flightschool.ui.state import Context, catalog, store
 
 
@@ -31,6 +31,16 @@ def main(start: str = "home") -> None:
         "home": page("home", lambda: home.render(ctx), "Home", "home", ":material/home:"),
         "quizzes": page(
             "quizzes", lambda: quizzes.render(ctx), "Quizzes", "quizzes", ":material/quiz:"
+        ),
+        "interview": page(
+            "interview",
+            lambda: interview.render(ctx),
+            "Mock interview",
+            "interview",
+            ":material/record_voice_over:",
+        ),
+        "review": page(
+            "review", lambda: review.render(ctx), "Review", "review", ":material/event_repeat:"
         ),
         "progress": page(
             "progress", lambda: progress.render(ctx), "Progress", "progress", ":material/insights:"
@@ -62,7 +72,7 @@ def main(start: str = "home") -> None:
                 key, render, f"{broken.name} (broken)", broken.name, ":material/warning:"
             )
             sections.setdefault("Needs fixing", []).append(pages[key])
-    sections["Practice"] = [pages["quizzes"], pages["progress"]]
+    sections["Practice"] = [pages[k] for k in ("quizzes", "interview", "review", "progress")]
     nav.register(pages)
     st.navigation(sections, expanded=True).run()
 

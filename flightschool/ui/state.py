@@ -15,7 +15,12 @@ from flightschool.progress.store import ProgressStore
 
 def _fingerprint(root: Path) -> tuple[tuple[str, float], ...]:
     """Changes whenever an instructor edits, adds or removes a content file."""
-    files = [*(root / "lessons").glob("*.md"), *(root / "quizzes").glob("*.yaml")]
+    files = [
+        *(root / "lessons").glob("*.md"),
+        *(root / "quizzes").glob("*.yaml"),
+        *(root / "interviews").glob("*.yaml"),
+        *(root / "labs").glob("*/lab.yaml"),
+    ]
     return tuple(sorted((str(p), p.stat().st_mtime) for p in files))
 
 

@@ -344,7 +344,13 @@ def test_a_dead_component_is_reported_and_restarted_keeping_data(
     # the restarted scheduler and controllers work at once (no leader lease to wait out)
     assert wait_until(lambda: kube.get("v1", "ServiceAccount", "default", "keep-me"), 10, 0.1)
     kube.create(pod("after-restart"), "keep-me")
-    wait_pod(kube, "keep-me", "after-restart", lambda p: p["status"].get("phase") == "Succeeded", timeout=15)
+    wait_pod(
+        kube,
+        "keep-me",
+        "after-restart",
+        lambda p: p["status"].get("phase") == "Succeeded",
+        timeout=15,
+    )
 
 
 def test_warm_up_reuses_the_healthy_cluster(embedded: EmbeddedCluster) -> None:

@@ -17,7 +17,10 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Result:
 def test_content_validate_exits_0_on_clean_content() -> None:
     result = cli("content", "validate", "--root", str(FIXTURE_COURSE))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "content OK: 2 lessons, 1 quiz banks, 6 questions" in result.stdout
+    assert (
+        "content OK: 2 lessons, 1 quiz banks, 1 interview tracks, 0 labs, 8 questions"
+        in result.stdout
+    )
 
 
 def test_content_validate_exits_1_with_file_and_line(course: Path) -> None:

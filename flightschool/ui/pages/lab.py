@@ -19,6 +19,7 @@ from flightschool.core.proc import ToolError
 from flightschool.grading import session
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
+from flightschool.progress import review
 from flightschool.ui.state import Context
 
 ENVIRONMENT = (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError)
@@ -167,6 +168,17 @@ def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
             passed=fresh.passed,
             checks=fresh.rows(),
         )
+        known = {c.card_id for c in review.all_cards(ctx.store, ctx.profile)}
+        for c in fresh.checks:
+            cid = review.card_id("lab-check", f"{lab.id}/{c.id}")
+            if not c.passed or cid in known:  # failed checks join the review queue
+                review.rate(
+                    ctx.store,
+                    ctx.profile,
+                    "lab-check",
+                    f"{lab.id}/{c.id}",
+                    "good" if c.passed else "again",
+                )
         st.session_state[key] = fresh
     report: Report | None = st.session_state.get(key)
     if report is None:

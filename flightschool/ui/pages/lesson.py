@@ -9,6 +9,7 @@ import streamlit as st
 
 from flightschool.content.lessons import CheckPart, DiagramPart, Lesson, MarkdownPart
 from flightschool.content.scoring import score
+from flightschool.progress import review
 from flightschool.ui import nav
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
@@ -71,6 +72,9 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
                     points=outcome.points,
                     max_points=outcome.max_points,
                     seconds=time.monotonic() - shown_at,
+                )
+                review.rate(
+                    ctx.store, ctx.profile, "quiz", qid, "good" if outcome.correct else "again"
                 )
                 st.session_state[key + ":result"] = result = outcome
                 st.rerun()

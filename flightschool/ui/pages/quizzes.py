@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from flightschool.content.scoring import Outcome, auto_scored, score
+from flightschool.progress import review
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
@@ -117,6 +118,7 @@ def _check(ctx: Context, run: Run, qid: str, answer: Any) -> Outcome:
         max_points=outcome.max_points,
         seconds=time.monotonic() - run.shown_at,
     )
+    review.rate(ctx.store, ctx.profile, "quiz", qid, "good" if outcome.correct else "again")
     run.outcomes[qid] = outcome
     return outcome
 

@@ -11,7 +11,8 @@ def test_fixture_course_loads_clean(course: Path) -> None:
     catalog = load_catalog(course)
     assert catalog.errors == []
     assert list(catalog.lessons) == ["01-basics", "02-more"]
-    assert sum(1 for _ in catalog.questions()) == 6
+    assert sum(1 for _ in catalog.banks["01-basics"].bank.questions) == 6
+    assert list(catalog.interviews) == ["basics"]
     assert catalog.modules()[0][0] == "Fixture module"
     assert catalog.neighbours("02-more")[0] is not None
 

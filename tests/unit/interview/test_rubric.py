@@ -9,23 +9,47 @@ from flightschool.content.models import Interview
 from flightschool.core.paths import project_root
 from flightschool.interview.rubric import score_answer
 
-QUESTION = Interview.model_validate({
-    "id": "iv-test", "type": "interview", "lesson": "07-resources-and-quotas", "difficulty": "core",
-    "prompt": "How do you size an Airflow task pod?", "explanation": "Requests and limits.",
-    "model_answer": "Set requests for scheduling and limits for enforcement, keep memory request close to limit.",
-    "rubric": [
-        {"id": "limits", "text": "Sets memory limits", "weight": 2,
-         "concepts": [{"any": ["memory limit", "limits"], "patterns": [r"\blimits?\s*:\s*memory"]}]},
-        {"id": "requests", "text": "Sets requests for scheduling", "weight": 1, "concepts": [{"any": ["requests"]}]},
-        {"id": "resources", "text": "Uses container_resources", "weight": 1,
-         "concepts": [{"patterns": [r"\bcontainer_resources\b"]}]},
-    ],
-})
+QUESTION = Interview.model_validate(
+    {
+        "id": "iv-test",
+        "type": "interview",
+        "lesson": "07-resources-and-quotas",
+        "difficulty": "core",
+        "prompt": "How do you size an Airflow task pod?",
+        "explanation": "Requests and limits.",
+        "model_answer": "Set requests for scheduling and limits for enforcement, keep memory request close to limit.",
+        "rubric": [
+            {
+                "id": "limits",
+                "text": "Sets memory limits",
+                "weight": 2,
+                "concepts": [
+                    {"any": ["memory limit", "limits"], "patterns": [r"\blimits?\s*:\s*memory"]}
+                ],
+            },
+            {
+                "id": "requests",
+                "text": "Sets requests for scheduling",
+                "weight": 1,
+                "concepts": [{"any": ["requests"]}],
+            },
+            {
+                "id": "resources",
+                "text": "Uses container_resources",
+                "weight": 1,
+                "concepts": [{"patterns": [r"\bcontainer_resources\b"]}],
+            },
+        ],
+    }
+)
 
 
 def test_full_answer_covers_everything_with_evidence() -> None:
-    scored = score_answer(QUESTION, "I set requests so the scheduler can place it. Then limits: memory 4Gi. "
-                                    "In the KPO that is container_resources.")
+    scored = score_answer(
+        QUESTION,
+        "I set requests so the scheduler can place it. Then limits: memory 4Gi. "
+        "In the KPO that is container_resources.",
+    )
     assert scored.coverage == 1.0
     assert scored.key_points[0].evidence == "Then limits: memory 4Gi."
 
@@ -47,12 +71,22 @@ def test_empty_answer_scores_zero() -> None:
 
 
 ANSWERS = Path(__file__).parents[2] / "fixtures" / "interview_answers"
-CASES = sorted((d.name, kind) for d in ANSWERS.iterdir() if d.is_dir() for kind in ("good", "partial", "poor")) \
-    if ANSWERS.exists() else []
+CASES = (
+    sorted(
+        (d.name, kind)
+        for d in ANSWERS.iterdir()
+        if d.is_dir()
+        for kind in ("good", "partial", "poor")
+    )
+    if ANSWERS.exists()
+    else []
+)
 
 
 def test_the_answer_set_covers_enough_questions() -> None:
-    assert len({q for q, _ in CASES}) >= 10, "write good/partial/poor answers for at least 10 questions"
+    assert len({q for q, _ in CASES}) >= 10, (
+        "write good/partial/poor answers for at least 10 questions"
+    )
 
 
 @pytest.mark.parametrize(("question_id", "kind"), CASES)

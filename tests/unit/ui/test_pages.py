@@ -164,3 +164,49 @@ def test_every_course_lesson_renders_with_its_quiz_linked(lesson_id: str) -> Non
     assert "Key takeaways" in [h.value for h in at.header]
     links = [el.proto.label for el in at.get("page_link")]
     assert any(label.startswith("Quiz:") for label in links), links
+
+
+def test_mock_interview_scores_rates_and_reports(course: Path) -> None:
+    at = app("interview")
+    assert not at.exception
+    at.selectbox(key="iv_track").set_value("basics")
+    at.number_input(key="iv_length").set_value(2)
+    [start] = [b for b in at.button if b.label == "Start the interview"]
+    start.click().run()
+    for _ in range(2):
+        prompt = next(m.value for m in at.markdown if m.value.startswith("### "))
+        answer = (
+            "Each task gets its own pod from the pod template."
+            if "pod" in prompt
+            else "Set limits."
+        )
+        next(t for t in at.text_area if t.label == "Your answer").input(answer)
+        next(b for b in at.button if b.label == "Submit answer").click().run()
+        assert not at.exception
+        assert any(m.label == "Rubric coverage" for m in at.metric)
+        next(b for b in at.button if b.label == "Good").click().run()
+    assert any(s.value == "Session report" for s in at.subheader)
+    assert at.get("download_button")
+    store = ProgressStore(make_engine())
+    assert {c["card_id"] for c in store.cards("learner")} == {
+        "interview:iv-fx-pods",
+        "interview:iv-fx-limits",
+    }
+
+
+def test_review_page_asks_due_cards_and_reschedules(course: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from flightschool.progress import review
+
+    store = ProgressStore(make_engine())
+    store.ensure_profile("learner")
+    review.rate(store, "learner", "quiz", "fx-tf", "again", datetime.now(UTC) - timedelta(days=2))
+    at = app("review")
+    assert not at.exception
+    assert any(m.label == "Due now" and m.value == "1" for m in at.metric)
+    at.radio[0].set_value("True")
+    next(b for b in at.button if b.label == "Check").click().run()
+    assert any("Correct" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Good").click().run()
+    assert any(m.label == "Due now" and m.value == "0" for m in at.metric)

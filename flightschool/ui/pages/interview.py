@@ -1,0 +1,237 @@
+"""Mock interview: pick a track and a length, answer each question against a visible clock,
+then see which key points you covered (with the sentence that earned each), the model
+answer, follow-ups, and rate yourself for spaced review. A report closes the session."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from flightschool.content.models import Interview
+from flightschool.interview.rubric import Scored, score_answer
+from flightschool.progress import review
+from flightschool.ui.state import Context
+
+_RUN = "interview_run"
+MIXED = "all"
+
+
+@dataclass
+class Session:
+    track: str
+    question_ids: list[str]
+    minutes: int
+    attempt_id: int
+    index: int = 0
+    started: float = field(default_factory=time.time)
+    question_started: float = field(default_factory=time.time)
+    results: dict[str, Scored] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    ratings: dict[str, str] = field(default_factory=dict)
+
+
+def questions_for(ctx: Context, track: str) -> list[Interview]:
+    tracks = ctx.catalog.interviews
+    banks = tracks.values() if track == MIXED else [tracks[track]]
+    return [q for b in banks for q in b.bank.questions if isinstance(q, Interview)]
+
+
+def render(ctx: Context) -> None:
+    st.title("Mock interview")
+    run: Session | None = st.session_state.get(_RUN)
+    if run is None:
+        _setup(ctx)
+    elif run.index < len(run.question_ids):
+        _question(ctx, run)
+    else:
+        _report(ctx, run)
+
+
+def _setup(ctx: Context) -> None:
+    tracks = ctx.catalog.interviews
+    if not tracks:
+        st.info("No interview tracks yet. Add YAML files to interviews/.")
+        return
+    names = {**{t: lb.bank.title for t, lb in tracks.items()}, MIXED: "Mixed: every track"}
+    track = st.selectbox("Track", list(names), format_func=names.__getitem__, key="iv_track")
+    available = len(questions_for(ctx, track))
+    left, right = st.columns(2)
+    length = left.number_input(
+        "Questions", 1, max(1, available), min(3, available), key="iv_length"
+    )
+    minutes = right.select_slider("Minutes per question", [2, 3, 5, 8, 10], 5, key="iv_minutes")
+    st.caption(
+        f"{available} questions in this track. Answer as you would out loud; you are scored on the key "
+        "points a senior answer covers."
+    )
+    if st.button("Start the interview", type="primary"):
+        picked = random.sample(questions_for(ctx, track), int(length))
+        attempt = ctx.store.start_attempt(
+            ctx.profile, f"interview:{track}", "interview", str(time.time())
+        )
+        st.session_state[_RUN] = Session(track, [q.id for q in picked], int(minutes), attempt)
+        st.rerun()
+
+
+def _question(ctx: Context, run: Session) -> None:
+    qid = run.question_ids[run.index]
+    question = ctx.catalog.question(qid)
+    assert isinstance(question, Interview)
+    st.caption(
+        f"Question {run.index + 1} of {len(run.question_ids)} · {question.difficulty.value} · "
+        + ", ".join(question.tags)
+    )
+    result = run.results.get(qid)
+    if result is None:
+        _clock(run)
+    st.markdown(f"### {question.prompt}")
+    if result is None:
+        with st.form(f"iv:{run.attempt_id}:{qid}"):
+            answer = st.text_area(
+                "Your answer", height=240, key=f"iv_answer:{run.attempt_id}:{qid}"
+            )
+            if st.form_submit_button("Submit answer", type="primary"):
+                _submit(ctx, run, question, answer)
+                st.rerun()
+        return
+    _feedback(question, result, run.answers[qid])
+    st.markdown("**How did that go?** Your rating schedules this question for review.")
+    cols = st.columns(4)
+    for col, rating in zip(cols, ("again", "hard", "good", "easy"), strict=True):
+        if col.button(rating.capitalize(), key=f"iv_rate:{qid}:{rating}", use_container_width=True):
+            review.rate(ctx.store, ctx.profile, "interview", qid, rating)
+            run.ratings[qid] = rating
+            run.index += 1
+            run.question_started = time.time()
+            st.rerun()
+
+
+def _clock(run: Session) -> None:
+    @st.fragment(run_every=1)
+    def tick() -> None:
+        left = run.minutes * 60 - (time.time() - run.question_started)
+        over = left < 0
+        shown = f"{'-' if over else ''}{int(abs(left)) // 60}:{int(abs(left)) % 60:02d}"
+        colour = "red" if left < 60 else "orange" if left < 120 else "green"
+        st.markdown(f"**Time {'over' if over else 'left'}:** :{colour}[{shown}]")
+
+    tick()
+
+
+def _submit(ctx: Context, run: Session, question: Interview, answer: str) -> None:
+    scored = score_answer(question, answer)
+    spent = time.time() - run.question_started
+    run.results[question.id], run.answers[question.id], run.seconds[question.id] = (
+        scored,
+        answer,
+        spent,
+    )
+    ctx.store.record_answer(
+        run.attempt_id,
+        question.id,
+        answer,
+        correct=scored.coverage >= 0.7,
+        points=scored.points,
+        max_points=scored.max_points,
+        seconds=spent,
+    )
+
+
+def _feedback(question: Interview, result: Scored, answer: str) -> None:
+    st.metric("Rubric coverage", f"{result.coverage:.0%}")
+    for point in result.key_points:
+        if point.found:
+            st.success(
+                f"**{point.text}** (weight {point.weight:g})\n\nEvidence: “{point.evidence}”",
+                icon=":material/check_circle:",
+            )
+        else:
+            note = f"\n\nYou said: “{point.negated}”, which negates it." if point.negated else ""
+            st.error(
+                f"**Missed: {point.text}** (weight {point.weight:g}){note}",
+                icon=":material/cancel:",
+            )
+    with st.expander("Model answer", expanded=True):
+        st.markdown(question.model_answer)
+    if question.follow_ups:
+        st.markdown(
+            "**Follow-ups an interviewer might ask:**\n"
+            + "\n".join(f"- {f}" for f in question.follow_ups)
+        )
+    with st.expander("Your answer"):
+        st.write(answer or "(empty)")
+
+
+def report_markdown(ctx: Context, run: Session) -> str:
+    lines = [f"# Mock interview report: {run.track}", ""]
+    total = sum(r.coverage for r in run.results.values()) / max(1, len(run.results))
+    lines += [
+        f"Average rubric coverage: {total:.0%}; time used: {sum(run.seconds.values()) / 60:.1f} min",
+        "",
+    ]
+    for tag, coverage in topic_coverage(ctx, run).items():
+        lines.append(f"- {tag}: {coverage:.0%}")
+    for qid in run.question_ids:
+        question = ctx.catalog.question(qid)
+        result = run.results.get(qid)
+        if not isinstance(question, Interview) or result is None:
+            continue
+        lines += [
+            "",
+            f"## {question.prompt}",
+            "",
+            f"Coverage {result.coverage:.0%} in {run.seconds[qid] / 60:.1f} min; self-rating: "
+            f"{run.ratings.get(qid, '-')}",
+            "",
+            "### Your answer",
+            "",
+            run.answers[qid] or "(empty)",
+            "",
+            "### Key points",
+            "",
+        ]
+        lines += [
+            f"- [{'x' if p.found else ' '}] {p.text}" + (f": “{p.evidence}”" if p.found else "")
+            for p in result.key_points
+        ]
+        lines += ["", "### Model answer", "", question.model_answer]
+    return "\n".join(lines) + "\n"
+
+
+def topic_coverage(ctx: Context, run: Session) -> dict[str, float]:
+    by_tag: dict[str, list[float]] = {}
+    for qid, result in run.results.items():
+        question = ctx.catalog.question(qid)
+        for tag in question.tags if question else []:
+            by_tag.setdefault(tag, []).append(result.coverage)
+    return {tag: sum(v) / len(v) for tag, v in sorted(by_tag.items())}
+
+
+def _report(ctx: Context, run: Session) -> None:
+    ctx.store.finish_attempt(run.attempt_id)
+    st.subheader("Session report")
+    average = sum(r.coverage for r in run.results.values()) / max(1, len(run.results))
+    left, right = st.columns(2)
+    left.metric("Average coverage", f"{average:.0%}")
+    right.metric("Time used", f"{sum(run.seconds.values()) / 60:.1f} min")
+    topics = topic_coverage(ctx, run)
+    if topics:
+        st.bar_chart({"coverage": topics}, horizontal=True)
+    for qid in run.question_ids:
+        question = ctx.catalog.question(qid)
+        result = run.results.get(qid)
+        if question and result:
+            st.markdown(f"- {question.prompt.splitlines()[0]} — **{result.coverage:.0%}**")
+    st.download_button(
+        "Download the report (Markdown)",
+        report_markdown(ctx, run),
+        file_name=f"mock-interview-{run.track}.md",
+        mime="text/markdown",
+    )
+    if st.button("New interview"):
+        st.session_state.pop(_RUN, None)
+        st.rerun()
