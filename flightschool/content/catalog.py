@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flightschool.content.errors import ContentError, ContentLoadError
+from flightschool.content.exams import Exam, load_exam
 from flightschool.content.labs import Lab, load_lab
 from flightschool.content.lessons import Lesson, load_lesson
 from flightschool.content.models import Question
@@ -31,6 +32,7 @@ class Catalog:
     banks: dict[str, LoadedBank] = field(default_factory=dict)
     labs: dict[str, Lab] = field(default_factory=dict)
     interviews: dict[str, LoadedBank] = field(default_factory=dict)  # mock-interview tracks
+    exams: dict[str, Exam] = field(default_factory=dict)
     broken: list[BrokenItem] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
     _index: dict[str, Question] = field(default_factory=dict, repr=False)
@@ -117,6 +119,14 @@ def load_catalog(root: Path) -> Catalog:
             catalog.errors.extend(exc.errors)
             continue
         catalog.labs[lab.id] = lab
+    for path in sorted((root / "exams").glob("*.yaml")):
+        try:
+            exam = load_exam(path)
+        except ContentLoadError as exc:
+            catalog.broken.append(BrokenItem("exam", path.stem, tuple(exc.errors)))
+            catalog.errors.extend(exc.errors)
+            continue
+        catalog.exams[exam.spec.id] = exam
     catalog.errors.extend(_cross_references(catalog))
     catalog.errors.sort()
     return catalog
@@ -164,6 +174,24 @@ def _cross_references(catalog: Catalog) -> list[ContentError]:
                             lesson.path, check.line, f"check question {qid!r} does not exist"
                         )
                     )
+    for exam in catalog.exams.values():
+        for item in exam.spec.questions:
+            question = catalog.question(item.id)
+            if question is None or question.type == "interview":
+                errors.append(
+                    ContentError(
+                        exam.path,
+                        exam.lines[item.id],
+                        f"{item.id!r} is not an auto-scored quiz question",
+                    )
+                )
+        for lab_item in exam.spec.labs:
+            if lab_item.id not in catalog.labs:
+                errors.append(
+                    ContentError(
+                        exam.path, exam.lines[lab_item.id], f"lab {lab_item.id!r} does not exist"
+                    )
+                )
     for loaded_lab in catalog.labs.values():
         if loaded_lab.spec.lesson not in catalog.lessons:
             errors.append(

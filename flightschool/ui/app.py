@@ -11,7 +11,7 @@ from flightschool.content.errors import ContentError
 from flightschool.ui import nav
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.identity import current_profile
-from flightschool.ui.pages import home, interview, lab, lesson, progress, quizzes, review
+from flightschool.ui.pages import exam, home, interview, lab, lesson, progress, quizzes, review
 from flightschool.ui.state import Context, catalog, store
 
 
@@ -39,6 +39,7 @@ def main(start: str = "home") -> None:
             "interview",
             ":material/record_voice_over:",
         ),
+        "exam": page("exam", lambda: exam.render(ctx), "Exam", "exam", ":material/timer:"),
         "review": page(
             "review", lambda: review.render(ctx), "Review", "review", ":material/event_repeat:"
         ),
@@ -72,7 +73,9 @@ def main(start: str = "home") -> None:
                 key, render, f"{broken.name} (broken)", broken.name, ":material/warning:"
             )
             sections.setdefault("Needs fixing", []).append(pages[key])
-    sections["Practice"] = [pages[k] for k in ("quizzes", "interview", "review", "progress")]
+    sections["Practice"] = [
+        pages[k] for k in ("quizzes", "interview", "review", "exam", "progress")
+    ]
     nav.register(pages)
     st.navigation(sections, expanded=True).run()
 

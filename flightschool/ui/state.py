@@ -20,6 +20,7 @@ def _fingerprint(root: Path) -> tuple[tuple[str, float], ...]:
         *(root / "quizzes").glob("*.yaml"),
         *(root / "interviews").glob("*.yaml"),
         *(root / "labs").glob("*/lab.yaml"),
+        *(root / "exams").glob("*.yaml"),
     ]
     return tuple(sorted((str(p), p.stat().st_mtime) for p in files))
 

@@ -210,3 +210,36 @@ def test_review_page_asks_due_cards_and_reschedules(course: Path) -> None:
     assert any("Correct" in s.value for s in at.success)
     next(b for b in at.button if b.label == "Good").click().run()
     assert any(m.label == "Due now" and m.value == "0" for m in at.metric)
+
+
+def test_exam_timing_out_submits_what_was_answered(course: Path) -> None:
+    import time
+
+    at = app("exam")
+    assert not at.exception
+    next(b for b in at.button if b.label == "Start the exam").click().run()
+    at.radio[0].set_value("A pod").run()  # item 1 answered; item 2 left blank
+    run = at.session_state["exam_run"]
+    assert run.answers == {"fx-pods": "A pod"} and run.result is None
+    run.deadline = time.time() - 1  # the clock runs out
+    at.run()
+    assert not at.exception
+    assert any("Time is up" in w.value for w in at.warning)
+    [result] = [m for m in at.metric if m.label == "Result"]
+    assert result.value == "2 / 3 (67%)"
+    attempts = ProgressStore(make_engine()).attempts("learner")
+    assert [(a.mode, a.answered, a.score) for a in attempts] == [("exam", 1, 2.0)]
+
+
+def test_timer_colour_changes_at_15_5_and_1_minutes() -> None:
+    from flightschool.ui.pages.exam import timer_colour
+
+    assert [timer_colour(m * 60) for m in (30, 15, 10, 5, 2, 1, 0.5)] == [
+        "green",
+        "violet",
+        "violet",
+        "orange",
+        "orange",
+        "red",
+        "red",
+    ]

@@ -1,0 +1,242 @@
+"""Exam mode: weighted questions and up to two labs against one clock. The timer changes
+colour at 15, 5 and 1 minutes; items can be flagged and revisited; nothing is marked
+until the end (or until time runs out, which submits what was answered). Then every item
+is reviewed with its explanation and the lab checks. Lab namespaces are left as they are."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from flightschool.cluster.backend import get_backend
+from flightschool.cluster.kube import KubeError
+from flightschool.content.scoring import Outcome
+from flightschool.grading import session
+from flightschool.grading.exam import ExamResult, score_exam
+from flightschool.grading.report import Report
+from flightschool.ui.components.questions import ask, feedback
+from flightschool.ui.state import Context
+
+_RUN = "exam_run"
+
+
+@dataclass
+class ExamRun:
+    exam_id: str
+    deadline: float
+    seed: str
+    attempt_id: int
+    current: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+    flagged: set[str] = field(default_factory=set)
+    result: ExamResult | None = None
+
+
+def timer_colour(seconds_left: float) -> str:
+    if seconds_left <= 60:
+        return "red"
+    if seconds_left <= 5 * 60:
+        return "orange"
+    if seconds_left <= 15 * 60:
+        return "violet"
+    return "green"
+
+
+def render(ctx: Context) -> None:
+    st.title("Exam")
+    run: ExamRun | None = st.session_state.get(_RUN)
+    if run is None:
+        _choose(ctx)
+        return
+    if run.result is None and time.time() >= run.deadline:
+        st.warning("Time is up: your answers were submitted.")
+        _submit(ctx, run)
+    if run.result is not None:
+        _review(ctx, run)
+        return
+    _sitting(ctx, run)
+
+
+def _choose(ctx: Context) -> None:
+    exams = ctx.catalog.exams
+    if not exams:
+        st.info("No exams yet. Add YAML files to exams/.")
+        return
+    exam_id = st.selectbox(
+        "Exam", list(exams), format_func=lambda e: exams[e].spec.title, key="exam_pick"
+    )
+    spec = exams[exam_id].spec
+    st.markdown(spec.description)
+    st.caption(
+        f"{len(spec.questions)} questions, {len(spec.labs)} lab(s), {spec.minutes} minutes, "
+        f"pass mark {spec.pass_mark:.0%}"
+    )
+    if spec.labs:
+        st.caption(
+            "Labs run on the lab cluster: start it on a lab page first. Their namespaces are reset when "
+            "the exam starts and left as they are afterwards."
+        )
+    if st.button("Start the exam", type="primary"):
+        for lab_entry in spec.labs:
+            try:
+                session.start(ctx.catalog.labs[lab_entry.id], get_backend(), fresh_workspace=True)
+            except (RuntimeError, KubeError, ValueError) as exc:
+                st.error(f"Lab {lab_entry.id} could not be prepared: {exc}")
+                return
+        attempt = ctx.store.start_attempt(ctx.profile, f"exam:{exam_id}", "exam", uuid.uuid4().hex)
+        st.session_state[_RUN] = ExamRun(
+            exam_id, time.time() + spec.minutes * 60, uuid.uuid4().hex, attempt
+        )
+        st.rerun()
+
+
+def _items(ctx: Context, run: ExamRun) -> list[tuple[str, str]]:
+    spec = ctx.catalog.exams[run.exam_id].spec
+    return [("question", q.id) for q in spec.questions] + [("lab", lab.id) for lab in spec.labs]
+
+
+def _clock(run: ExamRun) -> None:
+    @st.fragment(run_every=1)
+    def tick() -> None:
+        left = run.deadline - time.time()
+        if left <= 0:
+            st.rerun()  # the full rerun submits
+        shown = f"{int(left) // 60}:{int(left) % 60:02d}"
+        st.markdown(f"### :{timer_colour(left)}[⏱ {shown}]")
+
+    tick()
+
+
+def _sitting(ctx: Context, run: ExamRun) -> None:
+    items = _items(ctx, run)
+    _clock(run)
+    labels = [
+        f"{'⚑ ' if item_id in run.flagged else ''}{i + 1}{' ✓' if item_id in run.answers else ''}"
+        for i, (_, item_id) in enumerate(items)
+    ]
+    chosen = st.pills(
+        "Items (✓ answered, ⚑ flagged)",
+        range(len(items)),
+        format_func=labels.__getitem__,
+        default=run.current,
+        key=f"exam_nav:{run.attempt_id}",
+    )
+    if chosen is not None:
+        run.current = int(chosen)
+    kind, item_id = items[run.current]
+    with st.container(border=True):
+        if kind == "question":
+            question = ctx.catalog.question(item_id)
+            if question is not None:
+                answer = ask(question, f"exam:{run.attempt_id}:{item_id}", run.seed)
+                if answer is not None:
+                    run.answers[item_id] = answer
+                elif item_id in run.answers and question.type in (
+                    "single",
+                    "true_false",
+                    "short_answer",
+                ):
+                    run.answers.pop(item_id)
+        else:
+            lab = ctx.catalog.labs[item_id]
+            st.markdown(f"**Lab: {lab.spec.title}**")
+            st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
+            st.caption(
+                f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
+                f"(`export KUBECONFIG={get_backend().kubeconfig()}`). The cluster state is graded when you submit."
+            )
+        flagged = st.checkbox(
+            "Flag for review", value=item_id in run.flagged, key=f"flag:{run.attempt_id}:{item_id}"
+        )
+        (run.flagged.add if flagged else run.flagged.discard)(item_id)
+    left, right = st.columns(2)
+    if left.button("← Previous", disabled=run.current == 0):
+        run.current -= 1
+        st.rerun()
+    if right.button("Next →", disabled=run.current == len(items) - 1):
+        run.current += 1
+        st.rerun()
+    answered = sum(1 for k, i in items if k == "question" and i in run.answers)
+    total = sum(1 for k, _ in items if k == "question")
+    with st.popover("Submit the exam", use_container_width=True):
+        st.markdown(f"{answered} of {total} questions answered, {len(run.flagged)} flagged.")
+        if st.button("Submit now", type="primary"):
+            _submit(ctx, run)
+            st.rerun()
+
+
+def _submit(ctx: Context, run: ExamRun) -> None:
+    exam = ctx.catalog.exams[run.exam_id]
+    reports: dict[str, Report | str] = {}
+    for lab_entry in exam.spec.labs:
+        lab = ctx.catalog.labs[lab_entry.id]
+        try:
+            reports[lab.id] = session.check(lab, get_backend(), None, visibility="exam")
+        except (RuntimeError, KubeError, ValueError) as exc:
+            reports[lab.id] = f"not graded: {exc}"
+    run.result = score_exam(exam, ctx.catalog, run.answers, reports)
+    for item in run.result.items:
+        if item.kind == "question" and isinstance(item.detail, Outcome):
+            ctx.store.record_answer(
+                run.attempt_id,
+                item.id,
+                run.answers[item.id],
+                correct=item.detail.correct,
+                points=item.points,
+                max_points=item.weight,
+                seconds=0.0,
+            )
+        elif item.kind == "lab" and isinstance(item.detail, Report):
+            ctx.store.record_lab(
+                ctx.profile,
+                item.id,
+                score=item.detail.score,
+                max_score=item.detail.max_score,
+                passed=item.detail.passed,
+                checks=item.detail.rows(),
+            )
+    ctx.store.finish_attempt(run.attempt_id)
+
+
+def _review(ctx: Context, run: ExamRun) -> None:
+    result = run.result
+    assert result is not None
+    st.metric(
+        "Result",
+        f"{result.score:g} / {result.max_score:g} ({result.fraction:.0%})",
+        "passed" if result.passed else f"pass mark {result.pass_mark:.0%}",
+        delta_color="normal" if result.passed else "off",
+    )
+    for n, item in enumerate(result.items, 1):
+        with st.expander(
+            f"{n}. {'Lab ' if item.kind == 'lab' else ''}{item.id} · {item.points:g}/{item.weight:g}"
+            + (" · ⚑" if item.id in run.flagged else ""),
+            expanded=item.fraction < 1,
+        ):
+            if item.kind == "question":
+                question = ctx.catalog.question(item.id)
+                if question is None:
+                    continue
+                st.markdown(question.prompt)
+                if isinstance(item.detail, Outcome):
+                    st.caption(f"Your answer: {run.answers.get(item.id)}")
+                    feedback(question, item.detail)
+                else:
+                    st.caption("Not answered." if not item.answered else str(item.detail))
+                    st.markdown(question.explanation)
+            elif isinstance(item.detail, Report):
+                for check in item.detail.checks:
+                    icon = ":material/check_circle:" if check.passed else ":material/cancel:"
+                    st.markdown(
+                        f"{icon} {check.title} · {check.points:g}/{check.max_points:g}"
+                        + ("" if check.passed else f"\n\n{check.message}")
+                    )
+            else:
+                st.warning(str(item.detail))
+    if st.button("Back to exams"):
+        st.session_state.pop(_RUN, None)
+        st.rerun()
