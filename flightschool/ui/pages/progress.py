@@ -50,7 +50,70 @@ def render(ctx: Context) -> None:
         )
     else:
         st.info("No quiz attempts yet. Your scores will be charted here.")
+    _mastery(ctx)
+    _reviews_due(ctx)
     _export_import(ctx)
+
+
+def mastery_by_lesson(ctx: Context) -> dict[str, float]:
+    """Per lesson: the share of its questions whose last two answers were right."""
+    history = ctx.store.question_history(ctx.profile)
+    scores: dict[str, list[float]] = {}
+    for qid, results in history.items():
+        question = ctx.catalog.question(qid)
+        if question is None or question.lesson not in ctx.catalog.lessons:
+            continue
+        recent = results[-2:]
+        scores.setdefault(question.lesson, []).append(sum(recent) / len(recent))
+    return {lesson: sum(v) / len(v) for lesson, v in scores.items()}
+
+
+def _mastery(ctx: Context) -> None:
+    mastery = mastery_by_lesson(ctx)
+    if not mastery:
+        return
+    titles = {lid: lesson.meta.title for lid, lesson in ctx.catalog.lessons.items()}
+    frame = pd.DataFrame(
+        {
+            "lesson": [titles[k] for k in mastery],
+            "mastery %": [round(100 * v) for v in mastery.values()],
+        }
+    )
+    st.subheader("Mastery per topic")
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("mastery %:Q", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("lesson:N", sort="-x"),
+            tooltip=["lesson", "mastery %"],
+        )
+    )
+    st.altair_chart(chart, use_container_width=True)
+
+
+def _reviews_due(ctx: Context) -> None:
+    from datetime import UTC, datetime
+
+    from flightschool.progress import review
+
+    cards = review.all_cards(ctx.store, ctx.profile)
+    if not cards:
+        return
+    today = datetime.now(UTC).date()
+    days = [max(0, (c.due.date() - today).days) for c in cards]
+    frame = pd.DataFrame({"in days": days, "kind": [c.kind for c in cards]})
+    st.subheader("Reviews due")
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("in days:O", title="due in (days, 0 = now)"),
+            y=alt.Y("count():Q", title="cards"),
+            color="kind:N",
+        )
+    )
+    st.altair_chart(chart, use_container_width=True)
 
 
 def _export_import(ctx: Context) -> None:

@@ -101,10 +101,19 @@ def test_progress_page_charts_attempts_and_exports(course: Path) -> None:
     store.record_answer(
         attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=3
     )
+    from flightschool.progress import review
+
+    review.rate(store, "learner", "quiz", "fx-pods", "good")
     at = app("progress")
     assert not at.exception
     assert any(m.label == "Quiz attempts" and m.value == "1" for m in at.metric)
-    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert [s.value for s in at.subheader] == [
+        "Scores over time",
+        "Mastery per topic",
+        "Reviews due",
+        "Back up or move your progress",
+    ]
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 3
 
 
 def test_a_broken_lesson_shows_an_error_card_and_the_rest_works(course: Path) -> None:
