@@ -36,3 +36,20 @@ def test_lesson_page_renders_with_its_diagram(app_url: str, page: Page) -> None:
     expect(page.get_by_text("Check your understanding")).to_be_visible()
     expect(page.locator("svg").first).to_be_visible(timeout=15_000)  # the Graphviz diagram
     screenshot(page, "lesson")
+
+
+def test_two_question_mock_interview_ends_with_a_report(app_url: str, page: Page) -> None:
+    page.goto(f"{app_url}/interview")
+    expect(page.get_by_role("heading", name="Mock interview")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Start the interview").click()
+    for _ in range(2):
+        expect(page.get_by_text("Time left")).to_be_visible(timeout=15_000)
+        page.get_by_label("Your answer").fill(
+            "Each task gets its own pod, built from the pod template. Set limits for memory."
+        )
+        page.get_by_role("button", name="Submit answer").click()
+        expect(page.get_by_text("Rubric coverage")).to_be_visible(timeout=15_000)
+        page.get_by_role("button", name="Good", exact=True).click()
+    expect(page.get_by_text("Session report")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("button", name="Download the report (Markdown)")).to_be_visible()
+    screenshot(page, "interview-report")
