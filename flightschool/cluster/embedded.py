@@ -154,6 +154,15 @@ class EmbeddedCluster:
                 kube = Kube(self.kubeconfig(), timeout=3)
                 st.server_version = kube.server_version()
                 st.nodes = [_node_summary(n) for n in kube.nodes()]
+                if (
+                    kube.get(
+                        "apiextensions.k8s.io/v1", "CustomResourceDefinition", "logs.kwok.x-k8s.io"
+                    )
+                    is None
+                ):
+                    st.problems.append(
+                        "kwok's Logs API is missing: run `flightschool cluster down --purge`, then `up`"
+                    )
             except KubeError as exc:
                 st.problems.append(f"API server: {exc}")
         not_ready = [n["name"] for n in st.nodes if not n["ready"]]
@@ -276,9 +285,22 @@ class EmbeddedCluster:
         for stage in stage_files:
             args += ["-c", str(stage)]
         # No --wait: _wait_ready awaits readiness, creating the nodes meanwhile.
-        self._kwokctl(
-            tc, *args, "create", "cluster", "--name", self.cluster, "--kubeconfig", "", timeout=240
-        )
+        try:
+            self._kwokctl(
+                tc,
+                *args,
+                "create",
+                "cluster",
+                "--name",
+                self.cluster,
+                "--kubeconfig",
+                "",
+                timeout=240,
+            )
+        except ClusterError:
+            # A half-created cluster would be reused by the next `up`: remove it.
+            self._kwokctl(tc, "delete", "cluster", "--name", self.cluster)
+            raise
         self.kubeconfig().chmod(0o600)
 
     def _ensure_nodes(self, kube: Kube, pools: NodePools) -> None:

@@ -33,16 +33,17 @@ class OutcomeWatcher:
         if outcomes.OUTCOME in (meta.get("labels") or {}) or meta.get("deletionTimestamp"):
             return
         outcome, why = outcomes.decide(pod, self.unpullable)
+        where = f"{meta.get('namespace')}/{meta.get('name')}"
         try:
-            self._write_logs(pod, outcome, why)
-            self.watch.merge_labels(pod, {outcomes.OUTCOME: outcome})
+            self.watch.merge_labels(pod, {outcomes.OUTCOME: outcome})  # first: the pod's fate
         except KubeError as exc:
             if exc.status != 404:  # a pod deleted meanwhile needs nothing
-                print(
-                    f"cannot label {meta.get('namespace')}/{meta.get('name')}: {exc}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                print(f"cannot label {where}: {exc}", file=sys.stderr, flush=True)
+            return
+        try:
+            self._write_logs(pod, outcome, why)
+        except (KubeError, OSError) as exc:
+            print(f"cannot write simulated logs for {where}: {exc}", file=sys.stderr, flush=True)
 
     def _write_logs(self, pod: dict[str, Any], outcome: str, why: str) -> None:
         meta = pod["metadata"]
