@@ -145,28 +145,15 @@ def default_stage_files(tc: Toolchain) -> list[Path]:
 
 def _copy_default_stages(go: str, dest: Path) -> None:
     env = {"GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"}
-    found = run(
-        [go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
+    # `go mod download -json` fetches the module if needed and says where it is.
+    listing = run(
+        [go, "mod", "download", "-json", "sigs.k8s.io/kwok"],
         timeout=300,
         cwd=toolchain_dir(),
         env=env,
         check=True,
-    ).stdout.strip()
-    if not found:
-        run(
-            [go, "mod", "download", "sigs.k8s.io/kwok"],
-            timeout=300,
-            cwd=toolchain_dir(),
-            env=env,
-            check=True,
-        )
-        found = run(
-            [go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"],
-            timeout=300,
-            cwd=toolchain_dir(),
-            env=env,
-            check=True,
-        ).stdout.strip()
+    )
+    found = json.loads(listing.stdout)["Dir"]
     dest.mkdir(parents=True, exist_ok=True)
     for relative in KWOK_DEFAULT_STAGES:
         shutil.copyfile(Path(found) / relative, dest / Path(relative).name)

@@ -6,9 +6,10 @@ the app can show an error card in its place while the rest of the course works.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.exams import Exam, load_exam
@@ -16,6 +17,8 @@ from flightschool.content.labs import Lab, load_lab
 from flightschool.content.lessons import Lesson, load_lesson
 from flightschool.content.models import Question
 from flightschool.content.quizzes import LoadedBank, load_bank
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,37 +72,24 @@ class Catalog:
 
 def load_catalog(root: Path) -> Catalog:
     catalog = Catalog(root=root)
-    for path in sorted((root / "lessons").glob("*.md")):
-        try:
-            lesson = load_lesson(path)
-        except ContentLoadError as exc:
-            catalog.broken.append(BrokenItem("lesson", path.stem, tuple(exc.errors)))
-            catalog.errors.extend(exc.errors)
-            continue
+    for path, lesson in _load_each(
+        catalog, "lesson", sorted((root / "lessons").glob("*.md")), load_lesson
+    ):
         if lesson.id in catalog.lessons:
             catalog.errors.append(ContentError(path, 2, f"duplicate lesson id {lesson.id!r}"))
             continue
         catalog.lessons[lesson.id] = lesson
-    for path in sorted((root / "quizzes").glob("*.yaml")):
-        try:
-            loaded = load_bank(path)
-        except ContentLoadError as exc:
-            catalog.broken.append(BrokenItem("quiz", path.stem, tuple(exc.errors)))
-            catalog.errors.extend(exc.errors)
-            continue
-        for bad in loaded.broken:
-            catalog.errors.extend(bad.errors)
+    for path, loaded in _load_each(
+        catalog, "quiz", sorted((root / "quizzes").glob("*.yaml")), load_bank
+    ):
+        catalog.errors.extend(e for bad in loaded.broken for e in bad.errors)
         if loaded.bank.id in catalog.banks:
             catalog.errors.append(ContentError(path, 1, f"duplicate quiz id {loaded.bank.id!r}"))
             continue
         catalog.banks[loaded.bank.id] = loaded
-    for path in sorted((root / "interviews").glob("*.yaml")):
-        try:
-            track = load_bank(path)
-        except ContentLoadError as exc:
-            catalog.broken.append(BrokenItem("interview", path.stem, tuple(exc.errors)))
-            catalog.errors.extend(exc.errors)
-            continue
+    for path, track in _load_each(
+        catalog, "interview", sorted((root / "interviews").glob("*.yaml")), load_bank
+    ):
         catalog.errors.extend(e for b in track.broken for e in b.errors)
         catalog.errors.extend(
             ContentError(
@@ -111,25 +101,30 @@ def load_catalog(root: Path) -> Catalog:
             if q.type != "interview"
         )
         catalog.interviews[track.bank.id] = track
-    for folder in sorted(p.parent for p in (root / "labs").glob("*/lab.yaml")):
-        try:
-            lab = load_lab(folder)
-        except ContentLoadError as exc:
-            catalog.broken.append(BrokenItem("lab", folder.name, tuple(exc.errors)))
-            catalog.errors.extend(exc.errors)
-            continue
+    lab_folders = sorted(p.parent for p in (root / "labs").glob("*/lab.yaml"))
+    for _folder, lab in _load_each(catalog, "lab", lab_folders, load_lab):
         catalog.labs[lab.id] = lab
-    for path in sorted((root / "exams").glob("*.yaml")):
-        try:
-            exam = load_exam(path)
-        except ContentLoadError as exc:
-            catalog.broken.append(BrokenItem("exam", path.stem, tuple(exc.errors)))
-            catalog.errors.extend(exc.errors)
-            continue
+    for _path, exam in _load_each(
+        catalog, "exam", sorted((root / "exams").glob("*.yaml")), load_exam
+    ):
         catalog.exams[exam.spec.id] = exam
     catalog.errors.extend(_cross_references(catalog))
     catalog.errors.sort()
     return catalog
+
+
+def _load_each(
+    catalog: Catalog, kind: str, sources: list[Path], loader: Callable[[Path], T]
+) -> list[tuple[Path, T]]:
+    """Load every source; a source that fails becomes a broken item, and loading goes on."""
+    loaded = []
+    for source in sources:
+        try:
+            loaded.append((source, loader(source)))
+        except ContentLoadError as exc:
+            catalog.broken.append(BrokenItem(kind, source.stem, tuple(exc.errors)))
+            catalog.errors.extend(exc.errors)
+    return loaded
 
 
 def _cross_references(catalog: Catalog) -> list[ContentError]:
