@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import median_of, report  # noqa: E402
-from tests.browser.conftest import CHROMIUM, start_app  # noqa: E402
+from benchmarks.common import median_of, report
+from tests.browser.conftest import CHROMIUM, start_app
 
 
 def _open(page: str) -> None:
@@ -31,7 +31,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     tmp = Path(tempfile.mkdtemp(prefix="fs-bench-"))
-    env = {"FLIGHTSCHOOL_DATA_DIR": str(tmp / "data"), "FLIGHTSCHOOL_DATABASE_URL": f"sqlite:///{tmp / 'p.db'}"}
+    env = {
+        "FLIGHTSCHOOL_DATA_DIR": str(tmp / "data"),
+        "FLIGHTSCHOOL_DATABASE_URL": f"sqlite:///{tmp / 'p.db'}",
+    }
     os.environ.update(env)
     ok = True
 
@@ -41,7 +44,7 @@ def main() -> int:
         pid, _url = start_app(env, tmp / "streamlit.log")
         pids.append(pid)
 
-    health, samples = median_of(runs, lambda: (serve(), os.killpg(pids[-1], signal.SIGTERM)))
+    health, _samples = median_of(runs, lambda: (serve(), os.killpg(pids[-1], signal.SIGTERM)))
     ok &= report("streamlit run -> /_stcore/health (median)", health, 5.0)
 
     from streamlit.testing.v1 import AppTest
@@ -50,10 +53,23 @@ def main() -> int:
     from flightschool.core.paths import project_root
 
     catalog = load_catalog(project_root())
-    pages = ["home", "quizzes", "progress", *(f"lesson:{lid}" for lid in list(catalog.lessons)[:3])]
-    AppTest.from_function(_open, args=("home",), default_timeout=60).run()  # warm imports and caches
+    pages = [
+        "home",
+        "quizzes",
+        "interview",
+        "review",
+        "exam",
+        "progress",
+        *(f"lesson:{lid}" for lid in list(catalog.lessons)[:3]),
+        *(f"lab:{lid}" for lid in list(catalog.labs)[:1]),
+    ]
+    AppTest.from_function(
+        _open, args=("home",), default_timeout=60
+    ).run()  # warm imports and caches
     for page in pages:
-        med, _ = median_of(runs, lambda p=page: AppTest.from_function(_open, args=(p,), default_timeout=60).run())
+        med, _ = median_of(
+            runs, lambda p=page: AppTest.from_function(_open, args=(p,), default_timeout=60).run()
+        )
         ok &= report(f"AppTest run of {page} (median)", med, 1.0)
 
     from playwright.sync_api import sync_playwright
@@ -61,7 +77,9 @@ def main() -> int:
     pid, url = start_app(env, tmp / "streamlit-home.log")
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
 
             def first_render() -> None:
                 context = browser.new_context()

@@ -23,31 +23,61 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import yaml  # noqa: E402
+import yaml
 
-from benchmarks.common import report, timed  # noqa: E402
-from flightschool.cluster import nodes, toolchain  # noqa: E402
-from flightschool.cluster.embedded import EmbeddedCluster  # noqa: E402
-from flightschool.core.proc import run  # noqa: E402
+from benchmarks.common import report, timed
+from flightschool.cluster import nodes, toolchain
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.core.proc import run
 
 
 def ours(name: str) -> float:
     env = {"FLIGHTSCHOOL_CLUSTER_NAME": name}
-    elapsed = timed(lambda: run([sys.executable, "-m", "flightschool.cli", "cluster", "up"], timeout=300, env=env, check=True))
+    elapsed = timed(
+        lambda: run(
+            [sys.executable, "-m", "flightschool.cli", "cluster", "up"],
+            timeout=300,
+            env=env,
+            check=True,
+        )
+    )
     return elapsed
 
 
-def bare(name: str, workdir: Path, config_args: list[str], tc: toolchain.Toolchain, nodes_file: Path) -> float:
+def bare(
+    name: str, workdir: Path, config_args: list[str], tc: toolchain.Toolchain, nodes_file: Path
+) -> float:
     env = {"KWOK_WORKDIR": str(workdir), "PATH": f"{tc.bin_dir}{os.pathsep}{os.environ['PATH']}"}
     kubeconfig = workdir / "clusters" / name / "kubeconfig.yaml"
     kubectl = [str(tc.path("kubectl")), "--kubeconfig", str(kubeconfig)]
 
     def go() -> None:
-        run([tc.path("kwokctl"), *config_args, "create", "cluster", "--name", name, "--kubeconfig", "", "--wait", "2m"],
-            timeout=300, env=env, check=True)
+        run(
+            [
+                tc.path("kwokctl"),
+                *config_args,
+                "create",
+                "cluster",
+                "--name",
+                name,
+                "--kubeconfig",
+                "",
+                "--wait",
+                "2m",
+            ],
+            timeout=300,
+            env=env,
+            check=True,
+        )
         run([*kubectl, "create", "-f", nodes_file], timeout=60, check=True)
-        run([*kubectl, "wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"], timeout=130, check=True)
-        while not run([*kubectl, "get", "serviceaccount", "default", "-n", "default"], timeout=30).ok:
+        run(
+            [*kubectl, "wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"],
+            timeout=130,
+            check=True,
+        )
+        while not run(
+            [*kubectl, "get", "serviceaccount", "default", "-n", "default"], timeout=30
+        ).ok:
             time.sleep(0.1)
 
     elapsed = timed(go)
@@ -77,7 +107,10 @@ def main() -> int:
     warmup = EmbeddedCluster("bench-warmup")
     warmup.up(progress=lambda _m: None)
     config_args = ["-c", str(warmup.state / "kwokctl.yaml")]
-    for stage in [*toolchain.default_stage_files(tc), *sorted((Path(__file__).parents[1] / "cluster" / "stages").glob("*.yaml"))]:
+    for stage in [
+        *toolchain.default_stage_files(tc),
+        *sorted((Path(__file__).parents[1] / "cluster" / "stages").glob("*.yaml")),
+    ]:
         config_args += ["-c", str(stage)]
     nodes_file = tmp / "nodes.yaml"
     nodes_file.write_text(yaml.safe_dump_all(nodes.node_manifests(nodes.load_pools())))
@@ -89,14 +122,25 @@ def main() -> int:
         EmbeddedCluster(name).down(purge=True)
         bare_s.append(bare(f"bare-{i}", tmp / "bare", config_args, tc, nodes_file))
     ours_med, bare_med = statistics.median(ours_s), statistics.median(bare_s)
-    print("cold up samples (s):   ours", [round(x, 2) for x in ours_s], " bare", [round(x, 2) for x in bare_s])
+    print(
+        "cold up samples (s):   ours",
+        [round(x, 2) for x in ours_s],
+        " bare",
+        [round(x, 2) for x in bare_s],
+    )
     ok &= report("cold `cluster up` to nodes Ready + default SA (median)", ours_med, 15.0)
     report("bare kwokctl, same config, same end state (median)", bare_med, None)
     ok &= report("ratio ours / bare", ours_med / bare_med, 1.15, unit="x")
 
     warm = statistics.median(
-        timed(lambda: run([sys.executable, "-m", "flightschool.cli", "cluster", "up"], timeout=60,
-                          env={"FLIGHTSCHOOL_CLUSTER_NAME": "bench-warmup"}, check=True))
+        timed(
+            lambda: run(
+                [sys.executable, "-m", "flightschool.cli", "cluster", "up"],
+                timeout=60,
+                env={"FLIGHTSCHOOL_CLUSTER_NAME": "bench-warmup"},
+                check=True,
+            )
+        )
         for _ in range(runs)
     )
     ok &= report("warm `cluster up` (healthy cluster reused, median)", warm, 1.0)
@@ -104,10 +148,28 @@ def main() -> int:
     resets = []
     for i in range(runs):
         resets.append(timed(lambda: warmup.reset_namespace("lab-bench")))
-        run([tc.path("kubectl"), "--kubeconfig", warmup.kubeconfig(), "-n", "lab-bench", "create", "deployment",
-             f"web{i}", "--image", "nginx:1.27", "--replicas", "3"], timeout=30, check=True)
+        run(
+            [
+                tc.path("kubectl"),
+                "--kubeconfig",
+                warmup.kubeconfig(),
+                "-n",
+                "lab-bench",
+                "create",
+                "deployment",
+                f"web{i}",
+                "--image",
+                "nginx:1.27",
+                "--replicas",
+                "3",
+            ],
+            timeout=30,
+            check=True,
+        )
         time.sleep(1)
-    ok &= report("reset_namespace with a running Deployment (median)", statistics.median(resets), 2.0)
+    ok &= report(
+        "reset_namespace with a running Deployment (median)", statistics.median(resets), 2.0
+    )
 
     pids = [c["pid"] for c in warmup.status().components if c["alive"]]
     ok &= report("resident memory of the cluster's processes", rss_mb(pids), 700, unit="MB")
@@ -115,7 +177,11 @@ def main() -> int:
 
     manifest = (tc.bin_dir or Path()).parent / "bin" / "manifest.json"
     if manifest.exists():
-        report("cold toolchain build (recorded when built)", json.loads(manifest.read_text())["seconds"], None)
+        report(
+            "cold toolchain build (recorded when built)",
+            json.loads(manifest.read_text())["seconds"],
+            None,
+        )
     else:
         print("cold toolchain build time: no manifest (toolchain supplied from outside)")
     return 0 if ok else 1

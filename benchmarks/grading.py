@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import os  # noqa: E402
+import os
 
-from benchmarks.common import report, timed  # noqa: E402
-from flightschool.cluster.embedded import EmbeddedCluster  # noqa: E402
-from flightschool.cluster.kube import Kube  # noqa: E402
-from flightschool.content.catalog import load_catalog  # noqa: E402
-from flightschool.core.paths import project_root  # noqa: E402
-from flightschool.core.proc import run  # noqa: E402
-from flightschool.grading import session  # noqa: E402
-from flightschool.grading.runner import grade  # noqa: E402
-from flightschool.grading.submit import submit  # noqa: E402
+from benchmarks.common import report, timed
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.kube import Kube
+from flightschool.content.catalog import load_catalog
+from flightschool.core.paths import project_root
+from flightschool.core.proc import run
+from flightschool.grading import session
+from flightschool.grading.runner import grade
+from flightschool.grading.submit import submit
 
 WORKSHOP = 50
 
@@ -44,9 +44,17 @@ def main() -> int:
     ok = True
     try:
         catalog = load_catalog(project_root())
-        env = {"FLIGHTSCHOOL_DATA_DIR": str(tmp / "data"), "FLIGHTSCHOOL_CLUSTER_NAME": cluster.cluster}
-        for lab_id in ("01-first-pod", "02-requests-limits-quotas", "03-scheduling-gpu", "04-multi-tenancy",
-                       "05-pod-security"):
+        env = {
+            "FLIGHTSCHOOL_DATA_DIR": str(tmp / "data"),
+            "FLIGHTSCHOOL_CLUSTER_NAME": cluster.cluster,
+        }
+        for lab_id in (
+            "01-first-pod",
+            "02-requests-limits-quotas",
+            "03-scheduling-gpu",
+            "04-multi-tenancy",
+            "05-pod-security",
+        ):
             lab = catalog.labs.get(lab_id)
             if lab is None:
                 print(f"{lab_id}: not in the catalog, skipped")
@@ -55,15 +63,26 @@ def main() -> int:
             session.solve(lab, cluster)
             time.sleep(3)  # let run-to-completion pods finish, as a learner's would
             samples = [
-                timed(lambda lid=lab_id: run([sys.executable, "-m", "flightschool.cli", "lab", "check", lid, "--json"],
-                                             timeout=60, env=env))
+                timed(
+                    lambda lid=lab_id: run(
+                        [sys.executable, "-m", "flightschool.cli", "lab", "check", lid, "--json"],
+                        timeout=60,
+                        env=env,
+                    )
+                )
                 for _ in range(runs)
             ]
-            ok &= report(f"lab check {lab_id} --json, process start included (median)", statistics.median(samples), 1.0)
+            ok &= report(
+                f"lab check {lab_id} --json, process start included (median)",
+                statistics.median(samples),
+                1.0,
+            )
 
         lab = catalog.labs.get("02-requests-limits-quotas") or catalog.labs["01-first-pod"]
         kube = Kube(cluster.kubeconfig())
-        learners = [{n: f"w{i:02d}-{n}" for n in lab.spec.namespace_names()} for i in range(WORKSHOP)]
+        learners = [
+            {n: f"w{i:02d}-{n}" for n in lab.spec.namespace_names()} for i in range(WORKSHOP)
+        ]
         for names in learners:
             for spec in lab.spec.namespaces:
                 cluster.reset_namespace(names[spec.name], spec.labels)
@@ -78,7 +97,9 @@ def main() -> int:
             results = list(pool.map(grade_one, learners))
         elapsed = time.perf_counter() - started
         print(f"{sum(results)}/{WORKSHOP} learner namespaces passed {lab.id}")
-        ok &= report(f"grade {lab.id} for {WORKSHOP} namespaces concurrently (wall clock)", elapsed, 10.0)
+        ok &= report(
+            f"grade {lab.id} for {WORKSHOP} namespaces concurrently (wall clock)", elapsed, 10.0
+        )
     finally:
         cluster.down(purge=True)
     return 0 if ok else 1
