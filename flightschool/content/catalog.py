@@ -130,7 +130,7 @@ def _load_each(
 def _cross_references(catalog: Catalog) -> list[ContentError]:
     errors: list[ContentError] = []
     seen: dict[str, Path] = {}
-    for loaded in catalog.banks.values():
+    for loaded in [*catalog.banks.values(), *catalog.interviews.values()]:
         bank = loaded.bank
         if bank.lesson not in catalog.lessons:
             errors.append(ContentError(loaded.path, 1, f"lesson {bank.lesson!r} does not exist"))

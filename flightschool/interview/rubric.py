@@ -15,7 +15,8 @@ from functools import cache
 from flightschool.content.models import Concept, Interview, KeyPoint
 
 NEGATORS = re.compile(
-    r"\b(not|never|no|don't|dont|doesn't|doesnt|didn't|shouldn't|shouldnt|mustn't|can't|cannot|won't|"
+    r"\b(not|never|no|don't|dont|doesn't|doesnt|didn't|shouldn't|shouldnt|mustn't|can't|cannot|won't|wouldn't|"
+    r"couldn't|needn't|"
     r"isn't|aren't|avoid|avoiding|without|instead of|rather than|neither|nor)\b",
     re.IGNORECASE,
 )

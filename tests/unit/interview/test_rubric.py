@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from flightschool.content.catalog import load_catalog
+from flightschool.content.catalog import Catalog, load_catalog
 from flightschool.content.models import Interview
 from flightschool.core.paths import project_root
 from flightschool.interview.rubric import score_answer
@@ -89,9 +90,14 @@ def test_the_answer_set_covers_enough_questions() -> None:
     )
 
 
+@cache
+def course() -> Catalog:
+    return load_catalog(project_root())
+
+
 @pytest.mark.parametrize(("question_id", "kind"), CASES)
 def test_answers_land_in_their_band(question_id: str, kind: str) -> None:
-    question = load_catalog(project_root()).question(question_id)
+    question = course().question(question_id)
     assert isinstance(question, Interview), f"{question_id} is not an interview question"
     coverage = score_answer(question, (ANSWERS / question_id / f"{kind}.md").read_text()).coverage
     if kind == "good":
@@ -100,3 +106,19 @@ def test_answers_land_in_their_band(question_id: str, kind: str) -> None:
         assert coverage <= 0.3
     else:
         assert 0.3 < coverage < 0.7
+
+
+def test_the_bank_has_every_track_and_the_headline_question() -> None:
+    catalog = course()
+    assert set(catalog.interviews) >= {
+        "kpo",
+        "executor",
+        "helm",
+        "resources-scheduling",
+        "security",
+        "mixed",
+    }
+    questions = [q for t in catalog.interviews.values() for q in t.bank.questions]
+    assert len(questions) >= 30
+    headline = catalog.question("iv-mixed-airflow-on-kubernetes")
+    assert isinstance(headline, Interview) and "KubernetesPodOperator" in headline.prompt
