@@ -403,3 +403,26 @@ def test_missing_binary_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("FLIGHTSCHOOL_TOOLCHAIN_BIN", str(tmp_path))
     with pytest.raises(ToolchainError, match="lacks: kube-apiserver"):
         EmbeddedCluster("never-created").up(progress=lambda _m: None)
+
+
+def test_every_binary_comes_from_a_local_path(embedded: EmbeddedCluster) -> None:
+    """kwokctl's dry run prints a `# Download SRC to DEST` line per binary: none may be a URL."""
+    import re
+
+    from flightschool.cluster import toolchain
+    from flightschool.core.proc import run
+
+    tc = toolchain.ensure(lambda _m: None)
+    args = ["-c", str(embedded.state / "kwokctl.yaml")]
+    for stage in toolchain.default_stage_files(tc):
+        args += ["-c", str(stage)]
+    env = {"KWOK_WORKDIR": str(embedded.state / "dry-run"), "PATH": str(tc.path("kubectl").parent)}
+    result = run(
+        [tc.path("kwokctl"), *args, "create", "cluster", "--name", "dry", "--dry-run"],
+        timeout=60,
+        env=env,
+    )
+    sources = re.findall(r"^# Download (\S+) to ", result.stdout, re.MULTILINE)
+    assert len(sources) >= 5, result.stdout[-500:]
+    assert all(s.startswith("/") for s in sources), sources
+    assert "http" not in " ".join(sources)
