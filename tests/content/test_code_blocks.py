@@ -182,7 +182,8 @@ def test_kubernetes_block_dry_run(block: CodeBlock, embedded: EmbeddedCluster, k
 @pytest.mark.parametrize("block", blocks("yaml", "helm-values"), ids=ident)
 def test_helm_values_block(block: CodeBlock) -> None:
     pytest.skip(
-        "the official Airflow chart is not cached on this machine (`flightschool chart fetch`)"
+        "the official Airflow chart is not available: its repository cannot be reached from here "
+        "and no copy is cached"
     )
 
 
