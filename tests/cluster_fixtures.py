@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -70,7 +69,3 @@ def pod(
         "metadata": {"name": name, "annotations": annotations or {}},
         "spec": {"restartPolicy": restart, "containers": [container], **spec},
     }
-
-
-def data_path(cluster: EmbeddedCluster) -> Path:
-    return cluster.state

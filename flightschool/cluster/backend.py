@@ -69,3 +69,20 @@ def get_backend(name: str | None = None) -> Backend:
 
         return ExternalCluster()
     raise ClusterError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def node_summary(node: dict[str, Any]) -> dict[str, Any]:
+    """A node as status reports show it: readiness, pool labels, taints, capacity."""
+    conditions = {c["type"]: c["status"] for c in node.get("status", {}).get("conditions", [])}
+    meta = node["metadata"]
+    return {
+        "name": meta["name"],
+        "ready": conditions.get("Ready") == "True",
+        "labels": {
+            k: v
+            for k, v in (meta.get("labels") or {}).items()
+            if not k.startswith(("kubernetes.io/", "beta."))
+        },
+        "taints": node.get("spec", {}).get("taints", []),
+        "capacity": node.get("status", {}).get("capacity", {}),
+    }

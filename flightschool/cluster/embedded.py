@@ -7,7 +7,6 @@ pod does. No containers, no images, no Docker; everything listens on 127.0.0.1 o
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import socket
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from flightschool.cluster import toolchain
-from flightschool.cluster.backend import ClusterError, Progress, Status
+from flightschool.cluster.backend import ClusterError, Progress, Status, node_summary
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.namespaces import reset_namespace, wait_default_service_account
 from flightschool.core.paths import data_dir, project_root
@@ -153,7 +152,7 @@ class EmbeddedCluster:
             try:
                 kube = Kube(self.kubeconfig(), timeout=3)
                 st.server_version = kube.server_version()
-                st.nodes = [_node_summary(n) for n in kube.nodes()]
+                st.nodes = [node_summary(n) for n in kube.nodes()]
                 if (
                     kube.get(
                         "apiextensions.k8s.io/v1", "CustomResourceDefinition", "logs.kwok.x-k8s.io"
@@ -221,7 +220,7 @@ class EmbeddedCluster:
         names = set(node_pool.node_names(pools))
 
         def all_ready() -> bool:
-            ready = {n["metadata"]["name"] for n in kube.nodes() if _node_summary(n)["ready"]}
+            ready = {n["metadata"]["name"] for n in kube.nodes() if node_summary(n)["ready"]}
             return names <= ready
 
         if not wait_until(all_ready, READY_TIMEOUT, 0.05):
@@ -386,23 +385,3 @@ def _terminate(pids: list[int], grace: float = 5.0) -> None:
             if pid_alive(pid):
                 os.kill(pid, 9)
         wait_until(lambda: not any(pid_alive(p) for p in alive), grace, 0.05)
-
-
-def _node_summary(node: dict[str, Any]) -> dict[str, Any]:
-    conditions = {c["type"]: c["status"] for c in node.get("status", {}).get("conditions", [])}
-    meta = node["metadata"]
-    return {
-        "name": meta["name"],
-        "ready": conditions.get("Ready") == "True",
-        "labels": {
-            k: v
-            for k, v in (meta.get("labels") or {}).items()
-            if not k.startswith(("kubernetes.io/", "beta."))
-        },
-        "taints": node.get("spec", {}).get("taints", []),
-        "capacity": node.get("status", {}).get("capacity", {}),
-    }
-
-
-def status_json(st: Status) -> str:
-    return json.dumps(st.as_dict(), indent=2)

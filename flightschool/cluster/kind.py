@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from flightschool.cluster import nodes as node_pool
-from flightschool.cluster.backend import ClusterError, Progress, Status
+from flightschool.cluster.backend import ClusterError, Progress, Status, node_summary
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.cluster.namespaces import reset_namespace
 from flightschool.core.paths import data_dir, project_root
@@ -65,9 +65,7 @@ class KindCluster:
         try:
             kube = Kube(self.kubeconfig(), timeout=5)
             st.server_version = kube.server_version()
-            from flightschool.cluster.embedded import _node_summary
-
-            st.nodes = [_node_summary(n) for n in kube.nodes()]
+            st.nodes = [node_summary(n) for n in kube.nodes()]
         except KubeError as exc:
             st.problems.append(f"API server: {exc}")
         st.healthy = not st.problems and all(n["ready"] for n in st.nodes)

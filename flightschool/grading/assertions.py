@@ -116,15 +116,3 @@ def _closest(want: Any, found: list[Any], mode: ListMode) -> str:
         if best is None or len(misses) < len(best):
             best = misses
     return str(best[0]) if best else ""
-
-
-def dig(obj: Any, path: str) -> Any:
-    """Follow a dotted path (`spec.containers.0.image`); None when any step is missing."""
-    for part in path.split("."):
-        if isinstance(obj, dict):
-            obj = obj.get(part)
-        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
-            obj = obj[int(part)]
-        else:
-            return None
-    return obj

@@ -20,7 +20,3 @@ def link(key: str, label: str, icon: str | None = None, **query: str) -> None:
         st.caption(label)
         return
     st.page_link(page, label=label, icon=icon, query_params=query or None)
-
-
-def go(key: str) -> None:
-    st.switch_page(_PAGES[key])

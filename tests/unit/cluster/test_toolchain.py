@@ -49,3 +49,15 @@ def test_explicit_folder_missing_binaries_is_named(
         toolchain.ToolchainError, match="lacks: kube-apiserver, kube-controller-manager"
     ):
         toolchain.find()
+
+
+def test_binaries_report_the_pinned_versions() -> None:
+    found = toolchain.find()
+    assert found is not None, (
+        "the toolchain is not built; `make test` builds it before the tests run"
+    )
+    versions = toolchain.verify_versions(found)
+    assert versions["kube-apiserver"] == "Kubernetes v1.36.3"
+    assert "v1.36.3" in versions["kubectl"]
+    assert versions["helm"].startswith("v3.21.4")
+    assert "3.6.8" in versions["etcd"] and "v0.8.0" in versions["kwokctl"]
