@@ -136,7 +136,9 @@ def test_a_new_profile_can_be_created_and_keeps_its_own_progress(course: Path) -
     assert at.query_params["profile"] == ["Grace"] or at.query_params["profile"] == "Grace"
 
 
-@pytest.mark.parametrize("page", ["home", "quizzes", "progress"])
+@pytest.mark.parametrize(
+    "page", ["home", "quizzes", "interview", "review", "exam", "progress", "lab:01-first-pod"]
+)
 def test_pages_render_on_the_real_course(page: str) -> None:
     at = app(page)
     assert not at.exception
