@@ -232,7 +232,9 @@ def test_wrong_forms_appear_only_in_mistake_blocks(lesson: object) -> None:
 
 
 def test_course_size_and_shape() -> None:
-    questions = [q for _, q in CATALOG.questions()]
+    questions = [
+        q for loaded in CATALOG.banks.values() for q in loaded.bank.questions
+    ]  # quiz banks only
     assert CATALOG.errors == [] or all("lab '" in e.message for e in CATALOG.errors), CATALOG.errors
     assert len(CATALOG.lessons) >= 11
     assert len(questions) >= 150
