@@ -9,19 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flightschool.cluster.backend import BACKENDS
+from flightschool.cluster.errors import environment_errors
 from flightschool.core.paths import project_root
-
-
-def _environment_errors() -> tuple[type[Exception], ...]:
-    """Errors that mean "the environment is not ready" (exit 2, a message, no traceback).
-    Imported on use: the CLI starts fast for every command."""
-    from flightschool.cluster.backend import ClusterError
-    from flightschool.cluster.kube import KubeError
-    from flightschool.cluster.nodes import ClusterConfigError
-    from flightschool.cluster.toolchain import ToolchainError
-    from flightschool.core.proc import ToolError
-
-    return (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,7 +146,7 @@ def _cluster(args: argparse.Namespace) -> int:
             return 0
         else:
             status = backend.status()
-    except _environment_errors() as exc:
+    except environment_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if getattr(args, "json", False):
@@ -194,7 +183,7 @@ def _toolchain(args: argparse.Namespace) -> int:
 
     try:
         tc = toolchain.ensure(_progress)
-    except _environment_errors() as exc:
+    except environment_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
@@ -325,7 +314,7 @@ def _lab(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    except _environment_errors() as exc:
+    except environment_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -10,19 +10,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from flightschool.cluster.backend import Backend, ClusterError, get_backend
+from flightschool.cluster.backend import Backend, get_backend
+from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.kube import Kube, KubeError
-from flightschool.cluster.nodes import ClusterConfigError
-from flightschool.cluster.toolchain import ToolchainError
 from flightschool.content.labs import Lab
-from flightschool.core.proc import ToolError
 from flightschool.grading import session
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
 from flightschool.progress import review
 from flightschool.ui.state import Context
 
-ENVIRONMENT = (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError)
+ENVIRONMENT = environment_errors()
 EDITABLE = (".yaml", ".yml", ".py", ".cfg", ".ini", ".txt", ".json")
 
 
@@ -96,7 +94,7 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
         with st.spinner("Preparing the lab namespace…"):
             try:
                 session.start(lab, backend)
-            except (*ENVIRONMENT, SubmissionError) as exc:
+            except environment_errors(SubmissionError) as exc:
                 st.error(str(exc))
                 return
         ctx.store.log(ctx.profile, "lab-start", lab.id)
@@ -109,7 +107,7 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
         if st.button("Reset now", key="lab_reset"):
             try:
                 session.prepare(lab, backend)
-            except (*ENVIRONMENT, SubmissionError) as exc:
+            except environment_errors(SubmissionError) as exc:
                 st.error(str(exc))
                 return
             if restore and target.exists():
