@@ -63,14 +63,19 @@ def _parser() -> argparse.ArgumentParser:
         ("check", "grade your work"),
         ("solve", "apply the reference solution"),
         ("reset", "wipe the lab's namespaces and apply its setup again"),
+        ("run", "run the lab's DAG on the cluster (airflow dags test)"),
     ):
         cmd = lab.add_parser(verb, help=helptext)
         cmd.add_argument("lab_id", metavar="ID")
         cmd.add_argument("--backend", choices=BACKENDS, default=None)
-        if verb == "check":
+        if verb in ("check", "run"):
             cmd.add_argument(
-                "--dir", type=Path, default=None, help="submit the manifests in this folder first"
+                "--dir",
+                type=Path,
+                default=None,
+                help="your files: manifests to apply first, or the folder to grade",
             )
+        if verb == "check":
             cmd.add_argument("--json", action="store_true")
             cmd.add_argument("--exam", action="store_true", help="grade with the exam checks")
         cmd.set_defaults(func=_lab, verb=verb)
@@ -89,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--answer-file", type=Path, required=True)
     score.add_argument("--json", action="store_true")
     score.set_defaults(func=_interview_score)
+
+    chart = sub.add_parser("chart", help="the official Airflow Helm chart").add_subparsers()
+    fetch = chart.add_parser(
+        "fetch", help="pull the pinned official chart into the cache (never shipped with us)"
+    )
+    fetch.add_argument(
+        "--chart", type=Path, default=None, help="use this chart directory or .tgz instead"
+    )
+    fetch.set_defaults(func=_chart_fetch)
 
     tool = cluster.add_parser("toolchain", help="find or build the embedded cluster's binaries")
     tool.add_argument("--json", action="store_true")
@@ -273,6 +287,7 @@ def _lab(args: argparse.Namespace) -> int:
     from flightschool.cluster.backend import get_backend
     from flightschool.content.errors import ContentLoadError
     from flightschool.content.labs import load_lab
+    from flightschool.dags.home import AirflowHomeError
     from flightschool.grading import session
     from flightschool.grading.submit import SubmissionError
 
@@ -305,7 +320,19 @@ def _lab(args: argparse.Namespace) -> int:
             applied = session.solve(lab, backend)
             print(f"Applied the reference solution: {', '.join(applied)}")
             return 0
-        report = session.check(lab, backend, args.dir, "exam" if args.exam else "practice")
+        if args.verb == "run":
+            run = session.run_dag(lab, backend, args.dir, on_line=print)
+            states = ", ".join(f"{t}={s}" for t, s in run.tasks.items())
+            print(f"Run {run.state or 'failed'} in {run.seconds:g} s: {states or run.error}")
+            return 0 if run.succeeded else 1
+        quiet = args.json
+        report = session.check(
+            lab,
+            backend,
+            args.dir,
+            "exam" if args.exam else "practice",
+            on_output=None if quiet else lambda line: print(f"  | {line}", file=sys.stderr),
+        )
     except ContentLoadError as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
@@ -314,7 +341,7 @@ def _lab(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    except environment_errors() as exc:
+    except environment_errors(AirflowHomeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -329,6 +356,18 @@ def _lab(args: argparse.Namespace) -> int:
             f"Score {report.score:g}/{report.max_score:g}: {'passed' if report.passed else 'not yet'}"
         )
     return 0 if report.passed else 1
+
+
+def _chart_fetch(args: argparse.Namespace) -> int:
+    from flightschool.cluster.helm import HelmError, fetch_airflow_chart
+
+    try:
+        path = fetch_airflow_chart(args.chart)
+    except HelmError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"The Airflow chart is ready: {path}")
+    return 0
 
 
 def entry() -> None:

@@ -8,9 +8,18 @@ def environment_errors(*extra: type[Exception]) -> tuple[type[Exception], ...]:
     """Imported on use, so a CLI command that never touches a cluster starts fast.
     `extra` adds the caller's own expected errors (a refused submission, say)."""
     from flightschool.cluster.backend import ClusterError
+    from flightschool.cluster.helm import HelmError
     from flightschool.cluster.kube import KubeError
     from flightschool.cluster.nodes import ClusterConfigError
     from flightschool.cluster.toolchain import ToolchainError
     from flightschool.core.proc import ToolError
 
-    return (ClusterError, ClusterConfigError, ToolchainError, ToolError, KubeError, *extra)
+    return (
+        ClusterError,
+        ClusterConfigError,
+        ToolchainError,
+        ToolError,
+        KubeError,
+        HelmError,
+        *extra,
+    )

@@ -7,6 +7,7 @@ Schema for editors: `flightschool content schema lab`.
 from __future__ import annotations
 
 import ast
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -121,11 +122,160 @@ class PythonCheck(CheckBase):
     function: str = Field(pattern=r"^check_[a-z0-9_]+$")
 
 
+class DagCheck(CheckBase):
+    """Facts about the learner's DAG through Airflow itself: it imports, a task exists with
+    an operator class and arguments, dependencies hold; after the lab's test run, the run
+    and task states and the pods the run created; after generate-dag-yaml, the worker pods."""
+
+    type: Literal["dag"]
+    task: str | None = Field(default=None, description="A task id in the lab's DAG.")
+    operator: str | None = Field(default=None, description="The task's operator class name.")
+    facts: dict[str, Any] = Field(
+        default={}, description="KubernetesPodOperator arguments, matched by value."
+    )
+    pod: dict[str, Any] = Field(
+        default={}, description="The pod the task would create, built without a cluster."
+    )
+    dependencies: list[str] = Field(default=[], description='Chains such as "a >> b >> c".')
+    run_state: str | None = Field(default=None, description="State of the lab's test run.")
+    task_states: dict[str, str] = {}
+    pods: list[dict[str, Any]] = Field(
+        default=[], description="Pods the test run created, in creation order."
+    )
+    worker_pods: dict[str, Any] = Field(
+        default={}, description="Every pod from generate-dag-yaml must match this."
+    )
+    admitted: bool | None = Field(
+        default=None, description="The generated worker pods were accepted by the API server."
+    )
+
+    @model_validator(mode="after")
+    def _task_facts_need_a_task(self) -> DagCheck:
+        if (self.operator or self.facts or self.pod) and not self.task:
+            raise ValueError("`operator`, `facts` and `pod` need a `task`")
+        for chain in self.dependencies:
+            if len(_chain(chain)) < 2:
+                raise ValueError(f"dependency {chain!r} must look like 'a >> b'")
+        return self
+
+    @property
+    def needs_run(self) -> bool:
+        return bool(self.run_state or self.task_states or self.pods)
+
+    @property
+    def needs_worker_pods(self) -> bool:
+        return bool(self.worker_pods) or self.admitted is not None
+
+
+def _chain(text: str) -> list[str]:
+    return [part.strip() for part in text.split(">>") if part.strip()]
+
+
+def dependency_pairs(chain: str) -> list[tuple[str, str]]:
+    """'a >> b >> c' -> [(a, b), (b, c)]."""
+    parts = _chain(chain)
+    return list(itertools.pairwise(parts))
+
+
+class AirflowConfigCheck(CheckBase):
+    """The learner's airflow.cfg and pod template, as the installed Airflow loads them."""
+
+    type: Literal["airflow_config"]
+    options: dict[str, str] = Field(
+        default={}, description='"section.option": the value Airflow must read.'
+    )
+    known_options: bool = Field(
+        default=False, description="Every option in the file exists in the installed Airflow."
+    )
+    pod_template: dict[str, Any] = Field(
+        default={}, description="The pod template as Airflow deserialises it, matched."
+    )
+
+
+class HelmCheck(CheckBase):
+    """The lab's chart rendered (or installed) with the learner's values."""
+
+    type: Literal["helm"]
+    schema_valid: bool = Field(default=False, description="The values pass the chart's schema.")
+    object: ObjectRef | None = Field(default=None, description="A rendered object to match.")
+    match: dict[str, Any] = {}
+    lists: Literal["contains", "exact", "ordered"] = "contains"
+    installed: bool = Field(default=False, description="The release installed into the lab.")
+    present: bool = Field(default=True, description="false: the chart must NOT make `object`.")
+
+    @model_validator(mode="after")
+    def _something(self) -> HelmCheck:
+        if not (self.schema_valid or self.object or self.installed):
+            raise ValueError("say what to check: `schema_valid`, `object` or `installed`")
+        return self
+
+
+DockerfileRule = Literal[
+    "base-image-pinned", "airflow-pinned-on-install", "requirements-copied", "runs-as-airflow"
+]
+
+
+class DockerfileCheck(CheckBase):
+    """A rule about the learner's Dockerfile, read with a Dockerfile parser."""
+
+    type: Literal["dockerfile"]
+    file: str = "Dockerfile"
+    rule: DockerfileRule
+    repository: str = Field(default="apache/airflow", description="For base-image-pinned.")
+    tag: str = Field(default=r"^3\.\d+\.\d+", description="Regex the base tag must match.")
+
+
 Check = Annotated[
-    ExpectCheck | AbsentCheck | RejectedCheck | CanICheck | ScheduledCheck | PythonCheck,
+    ExpectCheck
+    | AbsentCheck
+    | RejectedCheck
+    | CanICheck
+    | ScheduledCheck
+    | PythonCheck
+    | DagCheck
+    | AirflowConfigCheck
+    | HelmCheck
+    | DockerfileCheck,
     Field(discriminator="type"),
 ]
-CHECK_TYPES = ("expect", "absent", "rejected", "can_i", "scheduled", "python", "dag", "helm")
+CHECK_TYPES = (
+    "expect",
+    "absent",
+    "rejected",
+    "can_i",
+    "scheduled",
+    "python",
+    "dag",
+    "airflow_config",
+    "helm",
+    "dockerfile",
+)
+
+
+class AirflowStep(Strict):
+    """What grading does with Airflow before the checks: import the DAG (always), then
+    `test` runs it on the lab cluster, `generate-yaml` creates the executor's worker pods
+    (from the learner's config and pod template) in the lab namespace."""
+
+    dag_file: str = Field(description="Path of the DAG file in the learner's files.")
+    dag_id: str
+    action: Literal["import", "test", "generate-yaml"] = "import"
+    config: str | None = Field(default=None, description="The learner's airflow.cfg, if any.")
+    pod_template: str | None = Field(
+        default=None, description="The learner's pod template file, if any."
+    )
+    timeout: float = Field(default=180, gt=0, le=600)
+
+
+class ChartSpec(Strict):
+    """The chart a helm lab renders and installs. `source: airflow` is the official
+    Airflow chart (fetched into the cache, never shipped); a path is a chart in the lab."""
+
+    source: str = "airflow"
+    release: str = "airflow"
+    values: str = Field(default="values.yaml", description="The learner's values file.")
+    install: bool = False
+    timeout: float = Field(default=120, gt=0, le=600)
 
 
 class NamespaceSpec(Strict):
@@ -145,7 +295,14 @@ class LabSpec(Strict):
     setup: list[str] = Field(
         default=[], description="Manifest files (in the lab folder) applied at start."
     )
-    allowed_kinds: list[str] = Field(min_length=1, description="Kinds a submission may contain.")
+    submission: Literal["manifests", "files"] = Field(
+        default="manifests",
+        description="manifests: applied to the cluster; files: read by the checks.",
+    )
+    files: list[str] = Field(default=[], description="The learner's files (files labs).")
+    airflow: AirflowStep | None = None
+    chart: ChartSpec | None = None
+    allowed_kinds: list[str] = Field(default=[], description="Kinds a submission may contain.")
     tasks: list[str] = Field(min_length=1)
     hints: list[str] = Field(min_length=2)
     checks: list[Check] = Field(min_length=1)
@@ -160,6 +317,15 @@ class LabSpec(Strict):
             raise ValueError(
                 f"check ids must be unique: {sorted({i for i in ids if ids.count(i) > 1})}"
             )
+        if self.submission == "manifests" and not self.allowed_kinds:
+            raise ValueError("a manifests lab needs `allowed_kinds`")
+        if self.submission == "files" and not self.files:
+            raise ValueError("a files lab lists its `files`")
+        types = {c.type for c in self.checks}
+        if types & {"dag", "airflow_config"} and self.airflow is None:
+            raise ValueError("`dag` and `airflow_config` checks need an `airflow:` block")
+        if "helm" in types and self.chart is None:
+            raise ValueError("`helm` checks need a `chart:` block")
         unknown = sorted(set(self.starter_fails) - set(ids))
         if unknown:
             raise ValueError(f"starter_fails names unknown checks: {unknown}")
@@ -222,6 +388,14 @@ def load_lab(folder: Path) -> Lab:
                 f"id {spec.id!r} must match the folder {folder.name!r}",
             )
         )
+    for i, name in enumerate(spec.files):
+        for where in ("starter", "solution"):
+            if not (folder / where / name).is_file():
+                errors.append(
+                    ContentError(
+                        path, located.line_of(("files", i)), f"{where}/{name} does not exist"
+                    )
+                )
     for name in ("README.md", "starter", "solution"):
         if not (folder / name).exists():
             errors.append(ContentError(path, 1, f"the lab needs {name} next to lab.yaml"))

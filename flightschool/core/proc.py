@@ -6,8 +6,11 @@ cannot hang the app, and a missing tool becomes a clear error instead of a trace
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,45 +104,59 @@ def stream(
     on_line: Callable[[str], None],
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    inherit_env: bool = True,
+    limits: Mapping[str, int] | None = None,
     log_file: Path | None = None,
 ) -> int:
     """Run a program, passing each output line (stdout and stderr merged) to `on_line`.
 
     Used for long work (builds, `airflow dags test`) where the user must see progress.
-    Returns the exit code; a timeout kills the process and raises ToolError.
+    Returns the exit code. At the deadline a watchdog kills the program's whole process
+    group, even one that has gone quiet, and ToolError is raised.
     """
     argv = [os.fspath(a) for a in args]
-    deadline = time.monotonic() + timeout
     log = log_file.open("a", encoding="utf-8") if log_file else None
+    expired = threading.Event()
     try:
         try:
             proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
                 argv,
                 cwd=cwd,
-                env=_environment(env, True),
+                env=_environment(env, inherit_env),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
+                errors="replace",
                 bufsize=1,
+                start_new_session=True,
+                preexec_fn=_limiter(limits),
             )
         except FileNotFoundError as exc:
             raise ToolError(f"{argv[0]}: program not found") from exc
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if log:
-                log.write(line)
-            on_line(line.rstrip("\n"))
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:g} s")
-        remaining = max(0.1, deadline - time.monotonic())
+
+        def kill() -> None:
+            expired.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        watchdog = threading.Timer(timeout, kill)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            return proc.wait(timeout=remaining)
-        except subprocess.TimeoutExpired as exc:
-            proc.kill()
-            proc.wait()
-            raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:g} s") from exc
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if log:
+                    log.write(line)
+                on_line(line.rstrip("\n"))
+            code = proc.wait()
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:  # on_line raised: do not leave the program behind
+                kill()
+                proc.wait()
+        if expired.is_set():
+            raise ToolError(f"{Path(argv[0]).name} did not finish within {timeout:g} s")
+        return code
     finally:
         if log:
             log.close()

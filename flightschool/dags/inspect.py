@@ -5,7 +5,6 @@ DAG does at import time can reach a real cluster or the app's own state."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -13,17 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from flightschool.core.proc import ToolError, run
+from flightschool.dags.home import airflow_env
 
 PREFIX = "FLIGHTSCHOOL-SUMMARY "
 IMPORT_TIMEOUT = 60.0
 MEMORY_LIMIT = 2 * 1024**3
-_OFFLINE_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: offline, cluster: {server: "https://127.0.0.1:9"}}]
-users: [{name: offline, user: {token: offline}}]
-contexts: [{name: offline, context: {cluster: offline, user: offline, namespace: default}}]
-current-context: offline
-"""
 
 
 class DagImportError(RuntimeError):
@@ -44,27 +37,15 @@ class FileSummary:
         return {t["task_id"]: t for d in self.dags for t in d["tasks"]}
 
 
-def sandbox_env(home: Path) -> dict[str, str]:
-    kubeconfig = home / "offline-kubeconfig"
-    kubeconfig.write_text(_OFFLINE_KUBECONFIG)
-    return {
-        "AIRFLOW_HOME": str(home),
-        "KUBECONFIG": str(kubeconfig),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-    }
-
-
 def summarise(
     paths: list[Path], timeout: float = IMPORT_TIMEOUT, env: dict[str, str] | None = None
 ) -> list[FileSummary]:
     """Import each file (in one child process) and return its summary."""
     with tempfile.TemporaryDirectory(prefix="fs-airflow-") as home:
-        child_env = {**sandbox_env(Path(home)), **(env or {})}
+        child_env = {
+            **airflow_env(Path(home), dags_folder=Path(home) / "dags"),
+            **(env or {}),
+        }
         try:
             result = run(
                 [sys.executable, "-m", "flightschool.dags.probe", *map(str, paths)],

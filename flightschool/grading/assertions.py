@@ -5,7 +5,8 @@ every expected element has a matching element in the object ("contains"), unless
 is `exact` (same length, each position matches) or `ordered` (the expected elements appear
 in this order, possibly with others between). Scalars that both parse as Kubernetes
 quantities compare by value (`1` == `1000m`, `2Gi` == `2048Mi`); other scalars compare as
-strings when one side is a string (`"1"` == `1`), otherwise by equality.
+strings when one side is a string (`"1"` == `1`), otherwise by equality. An expected
+`null` means the field must be absent (or empty).
 """
 
 from __future__ import annotations
@@ -62,7 +63,14 @@ def match(expected: Any, found: Any, mode: ListMode = "contains", path: str = ""
         out: list[Mismatch] = []
         for key, want in expected.items():
             child = f"{path}.{key}" if path else str(key)
-            if key not in found:
+            if want is None:  # `key: null` means the field must not be set
+                if found.get(key) not in (None, [], {}):
+                    out.append(
+                        Mismatch(
+                            child, None, found[key], f"must not be set (found {_show(found[key])})"
+                        )
+                    )
+            elif key not in found:
                 out.append(Mismatch(child, want, _MISSING))
             else:
                 out.extend(match(want, found[key], mode, child))

@@ -12,15 +12,22 @@ from typing import Any
 from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import (
     AbsentCheck,
+    AirflowConfigCheck,
     CanICheck,
     Check,
+    DagCheck,
+    DockerfileCheck,
     ExpectCheck,
+    HelmCheck,
     ObjectRef,
     PythonCheck,
     RejectedCheck,
     ScheduledCheck,
 )
+from flightschool.grading.airflow import check_airflow_config, check_dag
 from flightschool.grading.assertions import match
+from flightschool.grading.dockerfile import check_dockerfile
+from flightschool.grading.helm import check_helm
 from flightschool.grading.view import ClusterView
 
 Outcome = tuple[bool, str]
@@ -179,6 +186,10 @@ CHECKERS: dict[type[Any], Callable[[Any, ClusterView, Path], Outcome]] = {
     CanICheck: check_can_i,
     ScheduledCheck: check_scheduled,
     PythonCheck: check_python,
+    DagCheck: check_dag,
+    AirflowConfigCheck: check_airflow_config,
+    HelmCheck: check_helm,
+    DockerfileCheck: check_dockerfile,
 }
 
 

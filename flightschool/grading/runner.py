@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import Check, Lab
+from flightschool.grading import airflow, helm
+from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.checks import run_check
 from flightschool.grading.report import CheckResult, Report
 from flightschool.grading.view import ClusterView
@@ -23,24 +26,60 @@ def grade(
     namespaces: Mapping[str, str] | None = None,
     visibility: str = "practice",
     progress: Callable[[CheckResult], None] | None = None,
+    *,
+    files: Path | None = None,
+    simulated: bool = True,
+    on_output: Callable[[str], None] | None = None,
 ) -> Report:
-    """Run the lab's checks visible in `visibility` (practice or exam)."""
+    """Run the lab's checks visible in `visibility` (practice or exam). For a files lab,
+    `files` is the learner's folder: the lab's Airflow or chart step runs on it first
+    (`on_output` gets its progress lines; `simulated`: pods do not really run)."""
     names = namespaces or {n: n for n in lab.spec.namespace_names()}
     default = lab.spec.namespace_names()[0]
-    view = ClusterView(kube, names, default)
+    checks = [c for c in lab.spec.checks if c.visibility in (visibility, "both")]
+    artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output)
+    view = ClusterView(kube, names, default, artifacts)
     results = []
-    for check in lab.spec.checks:
-        if check.visibility not in (visibility, "both"):
-            continue
-        result = _run_one(check, view, lab, kube, names, default)
+    for check in checks:
+        result = _run_one(check, view, lab, kube, names, default, artifacts)
         if progress:
             progress(result)
         results.append(result)
     return Report(lab.id, results)
 
 
+def _prepare(
+    lab: Lab,
+    kube: Kube,
+    names: Mapping[str, str],
+    checks: list[Check],
+    files: Path | None,
+    simulated: bool,
+    on_output: Callable[[str], None] | None,
+) -> Artifacts:
+    """The steps that must happen before the checks look: import or run the DAG, render or
+    install the chart. Only for the check types that read them."""
+    artifacts = Artifacts(files=files)
+    if files is None:
+        return artifacts
+    types = {c.type for c in checks}
+    if lab.spec.airflow and types & {"dag", "airflow_config"}:
+        artifacts.airflow = airflow.run_step(
+            lab, kube, names, files, simulated=simulated, on_line=on_output
+        )
+    if lab.spec.chart and "helm" in types:
+        artifacts.helm = helm.run_step(lab, kube, names, files, on_line=on_output)
+    return artifacts
+
+
 def _run_one(
-    check: Check, view: ClusterView, lab: Lab, kube: Kube, names: Mapping[str, str], default: str
+    check: Check,
+    view: ClusterView,
+    lab: Lab,
+    kube: Kube,
+    names: Mapping[str, str],
+    default: str,
+    artifacts: Artifacts,
 ) -> CheckResult:
     started = time.monotonic()
     deadline = started + check.wait
@@ -49,7 +88,7 @@ def _run_one(
         if passed or time.monotonic() >= deadline:
             break
         time.sleep(0.25)
-        view = ClusterView(kube, names, default)  # a fresh snapshot for the retry
+        view = ClusterView(kube, names, default, artifacts)  # a fresh snapshot
     return CheckResult(
         id=check.id,
         title=check.title,

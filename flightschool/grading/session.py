@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from flightschool.cluster.backend import Backend, ClusterError
-from flightschool.cluster.kube import Kube
+from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core.paths import data_dir
+from flightschool.core.yamlpos import SourceError
+from flightschool.dags.home import lab_home
+from flightschool.dags.run import DagRunResult, test_dag
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
-from flightschool.grading.submit import apply_documents, read_files, submit
+from flightschool.grading.submit import (
+    CLUSTER_SCOPED,
+    Document,
+    SubmissionError,
+    apply_documents,
+    read_files,
+    submit,
+)
 
 LAB_LABEL = "lab.flightschool.io/lab"
 
@@ -50,8 +61,23 @@ def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, s
         backend.reset_namespace(spec.name, {LAB_LABEL: lab.id, **spec.labels})
     if lab.spec.setup:
         docs = read_files([lab.folder / s for s in lab.spec.setup])
+        _recreate_cluster_scoped(kube, docs)
         apply_documents(lab, kube, docs, names, trusted=True)
     return names
+
+
+def _recreate_cluster_scoped(kube: Kube, docs: list[Document]) -> None:
+    """Cluster-scoped setup objects (a PersistentVolume) outlive the namespace wipe and keep
+    state from the last attempt (a claim bound to a deleted PVC): start them afresh."""
+    for doc in docs:
+        body = doc.body
+        if body["kind"] not in CLUSTER_SCOPED or body["kind"] == "Namespace":
+            continue
+        name = body["metadata"]["name"]
+        if kube.delete(body["apiVersion"], body["kind"], name, grace_seconds=0):
+            wait_until(
+                lambda b=body, n=name: kube.get(b["apiVersion"], b["kind"], n) is None, 30, 0.1
+            )
 
 
 def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
@@ -70,14 +96,78 @@ def check(
     folder: Path | None = None,
     visibility: str = "practice",
     progress: Callable[..., None] | None = None,
+    on_output: Callable[[str], None] | None = None,
 ) -> Report:
+    """Grade the lab. A manifests lab applies `folder` first (if given); a files lab
+    grades `folder`, or the workspace."""
     kube = _kube(backend)
     names = namespace_map(lab, backend)
+    if lab.spec.submission == "files":
+        files = _files(lab, folder)
+        return grade(
+            lab,
+            kube,
+            names,
+            visibility,
+            progress,
+            files=files,
+            simulated=backend.name == "embedded",
+            on_output=on_output,
+        )
     if folder is not None:
         submit(lab, kube, folder, names)
     return grade(lab, kube, names, visibility, progress)
 
 
+def _files(lab: Lab, folder: Path | None) -> Path:
+    files = (folder or workspace(lab)).resolve()
+    if not files.is_dir():
+        raise SubmissionError(
+            [
+                SourceError(
+                    files, 0, f"no files here: run `flightschool lab start {lab.id}` or pass --dir"
+                )
+            ]
+        )
+    return files
+
+
 def solve(lab: Lab, backend: Backend) -> list[str]:
+    """Apply the reference solution. For a files lab: copy it into the workspace, the
+    learner's own files kept in a dated folder beside it (nothing is lost)."""
+    if lab.spec.submission == "files":
+        target = workspace(lab)
+        if target.exists():
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            shutil.move(target, target.with_name(f"{lab.id}.before-solve-{stamp}"))
+        shutil.copytree(lab.solution, target)
+        return [str(p.relative_to(target)) for p in sorted(target.rglob("*")) if p.is_file()]
     kube = _kube(backend)
     return submit(lab, kube, lab.solution, namespace_map(lab, backend))
+
+
+def run_dag(
+    lab: Lab,
+    backend: Backend,
+    folder: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+    on_task: Callable[[str, str], None] | None = None,
+) -> DagRunResult:
+    """The learner's "Run the DAG": `airflow dags test` of the lab's DAG on the cluster."""
+    step = lab.spec.airflow
+    if step is None:
+        raise ValueError(f"lab {lab.id} has no DAG to run")
+    kube = _kube(backend)
+    dag_file = _files(lab, folder) / step.dag_file
+    if not dag_file.is_file():
+        raise SubmissionError([SourceError(dag_file, 0, "the DAG file is missing")])
+    return test_dag(
+        dag_file,
+        step.dag_id,
+        lab_home(lab.id),
+        kubeconfig=kube.kubeconfig,
+        simulated_logs=backend.name == "embedded",
+        on_line=on_line,
+        on_task=on_task,
+        timeout=step.timeout,
+    )

@@ -206,7 +206,7 @@ def _rename_namespaces(
     if out["kind"] == "Namespace":
         meta["name"] = names.get(meta["name"], meta["name"])
         return dict(out)
-    if "namespace" in meta or out["kind"] not in _CLUSTER_SCOPED:
+    if "namespace" in meta or out["kind"] not in CLUSTER_SCOPED:
         meta["namespace"] = names.get(
             meta.get("namespace") or default, meta.get("namespace") or default
         )
@@ -216,7 +216,7 @@ def _rename_namespaces(
     return dict(out)
 
 
-_CLUSTER_SCOPED = {
+CLUSTER_SCOPED = {
     "Namespace",
     "ClusterRole",
     "ClusterRoleBinding",

@@ -11,11 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from flightschool.cluster.kube import Kube, KubeError
+from flightschool.grading.artifacts import Artifacts
 
 
 class ClusterView:
-    def __init__(self, kube: Kube, namespaces: Mapping[str, str], default_namespace: str) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        namespaces: Mapping[str, str],
+        default_namespace: str,
+        artifacts: Artifacts | None = None,
+    ) -> None:
         self._kube = kube
+        self.artifacts = artifacts or Artifacts()
         self._namespaces = dict(namespaces)
         self.default_namespace = default_namespace
         self._cache: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}

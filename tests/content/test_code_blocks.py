@@ -25,7 +25,8 @@ from flightschool.content.lessons import CodeBlock
 from flightschool.content.models import QUESTION_TYPES
 from flightschool.core.paths import project_root
 from flightschool.core.proc import run
-from flightschool.dags.inspect import FileSummary, sandbox_env, summarise
+from flightschool.dags.home import airflow_env
+from flightschool.dags.inspect import FileSummary, summarise
 
 CATALOG = load_catalog(project_root())
 BLOCKS = [b for lesson in CATALOG.lessons.values() for b in lesson.code_blocks]
@@ -75,7 +76,7 @@ def python_verdict(block: CodeBlock) -> tuple[bool, str]:
             result = run(
                 [sys.executable, summary.file],
                 timeout=300,
-                env=sandbox_env(Path(home)),
+                env=airflow_env(Path(home)),
                 inherit_env=False,
             )
         if not result.ok:
@@ -102,7 +103,7 @@ def airflow_options() -> set[tuple[str, str]]:
         result = run(
             [str(Path(sys.executable).parent / "airflow"), "config", "list", "--defaults"],
             timeout=300,
-            env=sandbox_env(Path(home)),
+            env=airflow_env(Path(home)),
             inherit_env=False,
             check=True,
         )

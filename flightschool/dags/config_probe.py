@@ -1,0 +1,79 @@
+"""Runs INSIDE a child process: loads the learner's airflow.cfg (AIRFLOW_CONFIG) and pod
+template the way Airflow does, and prints one JSON object. Started by
+`flightschool.dags.config`.
+
+Output: the options asked for (as Airflow reads them, defaults included), every option in
+the file that the installed Airflow and its providers do not define (with its line), and
+the pod template deserialised by the provider, or the error that loading it raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+PREFIX = "FLIGHTSCHOOL-CONFIG "
+_SECTION = re.compile(r"^\s*\[([^\]]+)\]")
+_OPTION = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]")
+
+
+def _options_in_file(text: str) -> list[tuple[str, str, int]]:
+    out, section = [], ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(("#", ";")):
+            continue
+        if m := _SECTION.match(line):
+            section = m.group(1).strip()
+            out.append((section, "", number))
+        elif (m := _OPTION.match(line)) and section:
+            out.append((section, m.group(1).lower(), number))
+    return out
+
+
+def probe(config_file: str, wanted: list[str], template: str | None) -> dict[str, Any]:
+    from airflow.configuration import conf
+
+    conf.load_providers_configuration()
+    known = conf.configuration_description
+    unknown = []
+    entries = _options_in_file(Path(config_file).read_text(encoding="utf-8"))
+    for section, option, line in entries:
+        if section not in known:
+            if not option:
+                unknown.append({"line": line, "option": f"[{section}]", "why": "no such section"})
+            continue
+        if option and option not in known[section].get("options", {}):
+            unknown.append({"line": line, "option": f"{section}.{option}", "why": "no such option"})
+    options = {}
+    for name in wanted:
+        section, _, option = name.partition(".")
+        options[name] = conf.get(section, option, fallback=None)
+    out: dict[str, Any] = {"options": options, "unknown": unknown}
+    if template:
+        from airflow.providers.cncf.kubernetes.pod_generator import PodGenerator
+        from kubernetes.client import ApiClient
+
+        try:
+            pod = PodGenerator.deserialize_model_file(template)
+            out["template"] = ApiClient().sanitize_for_serialization(pod)
+        except Exception as exc:
+            out["template_error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def main(argv: list[str]) -> int:
+    config_file, template, wanted = argv[0], argv[1] or None, argv[2:]
+    try:
+        result = probe(config_file, wanted, template)
+    except Exception:
+        result = {"error": traceback.format_exc().strip().splitlines()[-1]}
+    print(PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,293 @@
+"""The Airflow step of a lab (import the learner's DAG; run it on the lab cluster with
+`airflow dags test`, recording the pods it creates; or create the executor's worker pods
+from generate-dag-yaml) and the `dag` and `airflow_config` checks that read its outcome."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flightschool.cluster.kube import Kube, KubeError, wait_until
+from flightschool.content.labs import AirflowConfigCheck, DagCheck, Lab, dependency_pairs
+from flightschool.dags.config import AirflowConfigError, generate_worker_pods, load_config
+from flightschool.dags.home import AirflowHomeError, lab_home
+from flightschool.dags.inspect import DagImportError, summarise
+from flightschool.dags.run import test_dag
+from flightschool.grading.artifacts import AirflowOutcome
+from flightschool.grading.assertions import match
+from flightschool.grading.view import ClusterView
+
+Outcome = tuple[bool, str]
+WORKER_LABEL = "kubernetes_executor=True"
+
+
+class PodRecorder:
+    """Watches a namespace while a DAG runs and keeps each new pod as first seen (the spec
+    the operator created), in creation order: the operator deletes its pods afterwards."""
+
+    def __init__(self, kube: Kube, namespace: str, selector: str) -> None:
+        self.kube, self.namespace, self.selector = kube, namespace, selector
+        self.pods: dict[str, dict[str, Any]] = {}
+        self._stop = threading.Event()
+        self._before = {
+            p["metadata"]["name"] for p in kube.list_objects("v1", "Pod", namespace, selector)
+        }
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="pod-recorder")
+
+    def __enter__(self) -> PodRecorder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        path = f"/api/v1/namespaces/{self.namespace}/pods"
+        while not self._stop.is_set():
+            query = [("watch", "1"), ("labelSelector", self.selector), ("timeoutSeconds", "1")]
+            try:
+                for event in self.kube.stream(path, query, timeout=5):
+                    pod = event.get("object") or {}
+                    name = (pod.get("metadata") or {}).get("name")
+                    new = name and name not in self._before
+                    if event.get("type") in ("ADDED", "MODIFIED") and new:
+                        self.pods.setdefault(str(name), pod)
+            except KubeError:
+                time.sleep(0.2)
+
+    def in_order(self) -> list[dict[str, Any]]:
+        return sorted(
+            self.pods.values(),
+            key=lambda p: (p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]),
+        )
+
+
+def run_step(
+    lab: Lab,
+    kube: Kube,
+    namespaces: Mapping[str, str],
+    files: Path,
+    *,
+    simulated: bool,
+    on_line: Callable[[str], None] | None = None,
+) -> AirflowOutcome:
+    step = lab.spec.airflow
+    assert step is not None
+    out = AirflowOutcome(dag_id=step.dag_id)
+    say = on_line or (lambda _line: None)
+    dag_file = files / step.dag_file
+    try:
+        home = lab_home(lab.id)
+    except AirflowHomeError as exc:
+        out.import_error = str(exc)
+        return out
+    if step.config:
+        config = files / step.config
+        template = files / step.pod_template if step.pod_template else None
+        if not config.is_file():
+            out.config_error = f"{step.config} is missing from your files"
+        elif template is not None and not template.is_file():
+            out.config_error = f"{step.pod_template} is missing from your files"
+        else:
+            say("Loading your configuration with Airflow…")
+            try:
+                out.config = load_config(home, config, _wanted_options(lab), template)
+            except AirflowConfigError as exc:
+                out.config_error = str(exc)
+    if not dag_file.is_file():
+        out.import_error = f"{step.dag_file} is missing from your files"
+        return out
+    say(f"Importing {step.dag_file} with Airflow…")
+    try:
+        out.summary = summarise([dag_file])[0]
+    except DagImportError as exc:
+        out.import_error = str(exc)
+        return out
+    if not out.summary.ok or step.dag_id not in {d["dag_id"] for d in out.summary.dags}:
+        return out
+    default = namespaces[lab.spec.namespace_names()[0]]
+    if step.action == "test":
+        say(f"Running `airflow dags test {step.dag_id}` on the lab cluster…")
+        with PodRecorder(kube, default, f"dag_id={step.dag_id}") as recorder:
+            out.run = test_dag(
+                dag_file,
+                step.dag_id,
+                home,
+                kubeconfig=kube.kubeconfig,
+                simulated_logs=simulated,
+                on_line=on_line,
+                timeout=step.timeout,
+            )
+            time.sleep(0.3)  # the last pod's events reach the watch
+        out.pods = recorder.in_order()
+    elif step.action == "generate-yaml":
+        say("Generating the executor's worker pods (airflow kubernetes generate-dag-yaml)…")
+        template = files / step.pod_template if step.pod_template else None
+        worker = generate_worker_pods(
+            home,
+            dag_file,
+            step.dag_id,
+            config=files / step.config if step.config else None,
+            pod_template=template if template and template.is_file() else None,
+        )
+        out.worker_pods, out.worker_error = worker.pods, worker.error
+        _create_worker_pods(kube, default, out)
+    return out
+
+
+def _wanted_options(lab: Lab) -> list[str]:
+    return sorted(
+        {o for c in lab.spec.checks if isinstance(c, AirflowConfigCheck) for o in c.options}
+    )
+
+
+def _create_worker_pods(kube: Kube, namespace: str, out: AirflowOutcome) -> None:
+    """Create the generated pods in the lab namespace (admission and the scheduler decide
+    for real), replacing the ones an earlier check created."""
+    for old in kube.list_objects("v1", "Pod", namespace, WORKER_LABEL):
+        kube.delete("v1", "Pod", old["metadata"]["name"], namespace, grace_seconds=0)
+    wait_until(lambda: not kube.list_objects("v1", "Pod", namespace, WORKER_LABEL), 20, 0.1)
+    for pod in out.worker_pods:
+        body = {**pod, "metadata": {**pod.get("metadata", {}), "namespace": namespace}}
+        name = body["metadata"].get("name", "?")
+        try:
+            kube.create(body, namespace)
+        except KubeError as exc:
+            out.refused[name] = str(exc)
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+def _airflow(view: ClusterView) -> AirflowOutcome:
+    if view.artifacts.airflow is None:
+        raise RuntimeError("the lab's Airflow step did not run (no files were submitted)")
+    return view.artifacts.airflow
+
+
+def _import_problem(out: AirflowOutcome, dag_id: str) -> str:
+    if out.import_error:
+        return out.import_error
+    if out.summary is None:
+        return "the DAG was not imported"
+    if out.summary.import_errors:
+        e = out.summary.import_errors[0]
+        return f"the DAG file does not import: {Path(e['file']).name}:{e['line']}: {e['message']}"
+    found = [d["dag_id"] for d in out.summary.dags]
+    if dag_id not in found:
+        return f"no DAG with id {dag_id!r} (found: {', '.join(found) or 'none'})"
+    return ""
+
+
+def check_dag(check: DagCheck, view: ClusterView, lab: Path) -> Outcome:
+    out = _airflow(view)
+    problem = _import_problem(out, out.dag_id)
+    if problem:
+        return False, f"{check.message} ({problem})"
+    dag = next(d for d in out.summary.dags if d["dag_id"] == out.dag_id)
+    tasks = {t["task_id"]: t for t in dag["tasks"]}
+    problems: list[str] = []
+    if check.task:
+        task = tasks.get(check.task)
+        if task is None:
+            return False, f"{check.message} (no task {check.task!r}; tasks: {', '.join(tasks)})"
+        if check.operator and task["operator"] != check.operator:
+            problems.append(f"{check.task} is a {task['operator']}, not a {check.operator}")
+        if check.facts:
+            problems += _mismatches(check.facts, task.get("kpo"), f"{check.task} arguments")
+        if check.pod:
+            if "pod" not in task:
+                problems.append(
+                    f"the pod for {check.task} could not be built: {task.get('pod_error', 'not a KubernetesPodOperator')}"
+                )
+            else:
+                problems += _mismatches(check.pod, task["pod"], f"{check.task}'s pod")
+    for chain in check.dependencies:
+        for first, then in dependency_pairs(chain):
+            if first not in tasks or then not in tasks:
+                missing = first if first not in tasks else then
+                problems.append(f"no task {missing!r}")
+            elif then not in tasks[first]["downstream"]:
+                problems.append(f"{then} does not run right after {first}")
+    if check.needs_run:
+        problems += _run_problems(check, out)
+    if check.needs_worker_pods:
+        problems += _worker_problems(check, out)
+    if problems:
+        return False, f"{check.message} ({'; '.join(problems[:4])})"
+    return True, ""
+
+
+def _mismatches(expected: dict[str, Any], found: Any, what: str) -> list[str]:
+    if found is None:
+        return [f"{what}: not a KubernetesPodOperator"]
+    return [f"{what}: {m}" for m in match(expected, found)[:3]]
+
+
+def _run_problems(check: DagCheck, out: AirflowOutcome) -> list[str]:
+    run = out.run
+    if run is None:
+        return ["the DAG was not run"]
+    problems = [run.error] if run.error else []
+    if check.run_state and run.state != check.run_state:
+        problems.append(
+            f"the run ended {run.state or 'without a state'}, expected {check.run_state}"
+        )
+    for task, state in check.task_states.items():
+        if run.tasks.get(task) != state:
+            problems.append(f"task {task} is {run.tasks.get(task) or 'not run'}, expected {state}")
+    if check.pods:
+        pods = out.pods
+        if len(pods) < len(check.pods):
+            problems.append(f"the run created {len(pods)} pod(s), expected {len(check.pods)}")
+        for i, (expected, pod) in enumerate(zip(check.pods, pods, strict=False), 1):
+            name = pod["metadata"]["name"]
+            problems += [f"pod {i} ({name}): {m}" for m in match(expected, pod)[:2]]
+    return problems
+
+
+def _worker_problems(check: DagCheck, out: AirflowOutcome) -> list[str]:
+    if out.worker_error:
+        return [out.worker_error]
+    if not out.worker_pods:
+        return ["no worker pods were generated"]
+    problems = []
+    if check.worker_pods:
+        for pod in out.worker_pods:
+            task = (pod.get("metadata", {}).get("labels") or {}).get("task_id", "?")
+            problems += [f"worker pod for {task}: {m}" for m in match(check.worker_pods, pod)[:2]]
+    if check.admitted is not None and bool(out.refused) == check.admitted:
+        if out.refused:
+            name, why = next(iter(out.refused.items()))
+            problems.append(f"the API server refused {name}: {why}")
+        else:
+            problems.append("the API server accepted the worker pods")
+    return problems
+
+
+def check_airflow_config(check: AirflowConfigCheck, view: ClusterView, lab: Path) -> Outcome:
+    out = _airflow(view)
+    if out.config_error or out.config is None:
+        return False, f"{check.message} ({out.config_error or 'no configuration was loaded'})"
+    facts = out.config
+    problems = []
+    for option, expected in check.options.items():
+        found = facts.options.get(option)
+        if match(expected, found):
+            problems.append(f"{option} is {found!r}, expected {expected!r}")
+    if check.known_options and facts.unknown:
+        problems += [f"line {u['line']}: {u['option']}: {u['why']}" for u in facts.unknown[:4]]
+    if check.pod_template:
+        if facts.template is None:
+            problems.append(f"the pod template did not load: {facts.template_error}")
+        else:
+            problems += [
+                f"pod template: {m}" for m in match(check.pod_template, facts.template)[:3]
+            ]
+    if problems:
+        return False, f"{check.message} ({'; '.join(problems[:4])})"
+    return True, ""

@@ -1,0 +1,39 @@
+"""What grading produced before the checks ran, beyond the cluster: the learner's files,
+the Airflow step's outcome, the chart's render. Checks read it through the view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class AirflowOutcome:
+    dag_id: str = ""
+    summary: Any = None  # dags.inspect.FileSummary
+    import_error: str = ""
+    run: Any = None  # dags.run.DagRunResult
+    pods: list[dict[str, Any]] = field(default_factory=list)  # created by the run, in order
+    config: Any = None  # dags.config.ConfigFacts
+    config_error: str = ""
+    worker_pods: list[dict[str, Any]] = field(default_factory=list)
+    worker_error: str = ""
+    refused: dict[str, str] = field(default_factory=dict)  # worker pod -> API refusal
+
+
+@dataclass
+class HelmOutcome:
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""  # the chart could not be rendered (schema errors included)
+    schema_errors: list[str] = field(default_factory=list)
+    install_error: str = ""
+    installed: bool = False
+    unavailable: str = ""  # why the chart is not here (and how to get it)
+
+
+@dataclass
+class Artifacts:
+    files: Path | None = None
+    airflow: AirflowOutcome | None = None
+    helm: HelmOutcome | None = None

@@ -1,0 +1,110 @@
+"""The chart step of a lab (render the chart with the learner's values; optionally install
+it into the lab namespace) and the `helm` check that reads its outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
+from flightschool.cluster.kube import Kube
+from flightschool.content.labs import HelmCheck, Lab
+from flightschool.core import yamlpos
+from flightschool.grading.artifacts import HelmOutcome
+from flightschool.grading.assertions import match
+from flightschool.grading.view import ClusterView
+
+Outcome = tuple[bool, str]
+
+
+def chart_path(lab: Lab) -> Path:
+    """The lab's chart: the official Airflow chart, or a chart folder inside the lab."""
+    assert lab.spec.chart is not None
+    source = lab.spec.chart.source
+    return airflow_chart() if source == "airflow" else lab.folder / source
+
+
+def run_step(
+    lab: Lab,
+    kube: Kube,
+    namespaces: Mapping[str, str],
+    files: Path,
+    on_line: Callable[[str], None] | None = None,
+) -> HelmOutcome:
+    spec = lab.spec.chart
+    assert spec is not None
+    say = on_line or (lambda _line: None)
+    out = HelmOutcome()
+    values = files / spec.values
+    if not values.is_file():
+        out.error = f"{spec.values} is missing from your files"
+        return out
+    try:
+        yamlpos.load(values.read_text(encoding="utf-8"))
+    except yamlpos.YAMLSyntaxError as exc:
+        out.error = f"{spec.values}:{exc.line}: not valid YAML: {exc.message}"
+        return out
+    try:
+        chart = chart_path(lab)
+    except ChartUnavailable as exc:
+        out.unavailable = str(exc)
+        return out
+    namespace = namespaces[lab.spec.namespace_names()[0]]
+    say(f"Rendering the chart with {spec.values} (helm template)…")
+    try:
+        rendered = render(chart, spec.release, namespace, values)
+    except HelmError as exc:
+        out.error = str(exc)
+        return out
+    out.objects, out.error, out.schema_errors = (
+        rendered.objects,
+        rendered.error,
+        list(rendered.schema_errors),
+    )
+    if spec.install and not out.error:
+        say(f"Installing release {spec.release} into {namespace} (helm upgrade --install)…")
+        try:
+            out.install_error = install(
+                chart, spec.release, namespace, values, kube.kubeconfig, spec.timeout
+            )
+        except HelmError as exc:
+            out.install_error = str(exc)
+        out.installed = not out.install_error
+    return out
+
+
+def check_helm(check: HelmCheck, view: ClusterView, _lab: Path) -> Outcome:
+    out = view.artifacts.helm
+    if out is None:
+        return False, f"{check.message} (the chart step did not run: no files were submitted)"
+    if out.unavailable:
+        return False, f"{check.message} ({out.unavailable})"
+    if out.error:
+        details = "; ".join(out.schema_errors[:4]) or out.error
+        return False, f"{check.message} (the chart refused your values: {details})"
+    if check.installed and not out.installed:
+        return False, f"{check.message} ({out.install_error or 'the release was not installed'})"
+    if check.object is None:
+        return True, ""
+    ref = check.object
+    objects = [
+        o
+        for o in out.objects
+        if o.get("kind") == ref.kind
+        and o.get("apiVersion") == ref.apiVersion
+        and (ref.name is None or o.get("metadata", {}).get("name") == ref.name)
+    ]
+    if check.installed:  # the live object, as the cluster holds it
+        live = view.get(ref.apiVersion, ref.kind, ref.name) if ref.name else None
+        objects = [live] if live else []
+    what = f"{ref.kind} {ref.name or ''}".strip()
+    if not check.present:
+        if objects:
+            return False, f"{check.message} (the chart still makes {what})"
+        return True, ""
+    if not objects:
+        return False, f"{check.message} (the chart made no {what})"
+    closest = min((match(check.match, o, check.lists) for o in objects), key=len)
+    if not closest:
+        return True, ""
+    return False, f"{check.message} ({'; '.join(str(m) for m in closest[:3])})"

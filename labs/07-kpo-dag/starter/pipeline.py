@@ -1,0 +1,65 @@
+# The three-task pipeline from an older tutorial. It was written for Airflow 2 and an older
+# cncf.kubernetes provider: bring it to the installed versions (see the lab's tasks).
+from datetime import datetime
+
+from airflow.decorators import dag
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from kubernetes.client import V1EnvVar, V1ResourceRequirements
+
+NAMESPACE = "lab-kpo-dag"
+
+
+@dag(
+    dag_id="k8s_pod_operator",
+    start_date=datetime(2024, 1, 1),
+    schedule_interval="@daily",
+)
+def k8s_dag():
+    simple_pod = KubernetesPodOperator(
+        task_id="simple_pod",
+        name="simple-pod",
+        namespace=NAMESPACE,
+        image="python:3.12-slim",
+        cmds=["python", "-c"],
+        arguments=['print("Hello from Pod")'],
+        get_logs=True,
+    )
+
+    resource_pod = KubernetesPodOperator(
+        task_id="resource_pod",
+        name="resource-pod",
+        namespace=NAMESPACE,
+        image="python:3.12-slim",
+        cmds=["python", "-c"],
+        arguments=['print("processing")'],
+        resources=V1ResourceRequirements(
+            requests={"cpu": "1", "memory": "2Gi"},
+            limits={"cpu": "2", "memory": "4Gi"},
+        ),
+        env_vars=[
+            V1EnvVar(name="DATABASE_URL", value="postgresql://warehouse:5432/analytics"),
+            V1EnvVar(name="API_KEY", valueFrom={"secretKeyRef": {"name": "api-secret", "key": "key"}}),
+        ],
+        get_logs=True,
+    )
+
+    volume_pod = KubernetesPodOperator(
+        task_id="volume_pod",
+        name="volume-pod",
+        namespace=NAMESPACE,
+        image="python:3.12-slim",
+        cmds=["python", "-c"],
+        arguments=['print("writing /data/report.csv")'],
+        volume_mounts=[
+            {"name": "data-volume", "mountPath": "/data"},
+        ],
+        volumes=[
+            {"name": "data-volume", "persistentVolumeClaim": {"claimName": "data-pvc"}},
+        ],
+        get_logs=True,
+    )
+
+    simple_pod >> resource_pod >> volume_pod
+
+
+k8s_dag()
