@@ -134,7 +134,7 @@ def render(chart: Path, release: str, namespace: str, values: Path) -> Rendered:
     if code != 0:
         message = err.strip() or out.strip()
         schema = tuple(
-            m.group(1).strip()
+            m.group(1).strip().replace("at '': ", "top level: ")
             for line in message.splitlines()
             if "schema" in message and (m := _SCHEMA_LINE.match(line))
         )

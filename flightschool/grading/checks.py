@@ -34,7 +34,7 @@ Outcome = tuple[bool, str]
 
 
 def _describe(ref: ObjectRef) -> str:
-    what = f"{ref.kind} {ref.name}" if ref.name else f"a {ref.kind}"
+    what = f"{ref.kind} {ref.name}" if ref.name else ref.kind
     if ref.labels:
         what += " labelled " + ",".join(f"{k}={v}" for k, v in ref.labels.items())
     return what

@@ -17,7 +17,7 @@ from flightschool.grading.view import ClusterView
 
 Outcome = tuple[bool, str]
 _PIP_INSTALL = re.compile(r"\b(?:uv\s+)?pip\s+install\b")
-_AIRFLOW_PIN = re.compile(r"""apache-airflow==["']?[\w.${}-]+""")
+_AIRFLOW_PIN = re.compile(r"""apache-airflow(?:\[[\w,]+\])?==["']?[\w.${}-]+""")
 
 
 @dataclass(frozen=True)

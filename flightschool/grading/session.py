@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from functools import partial
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,11 +74,13 @@ def _recreate_cluster_scoped(kube: Kube, docs: list[Document]) -> None:
         body = doc.body
         if body["kind"] not in CLUSTER_SCOPED or body["kind"] == "Namespace":
             continue
-        name = body["metadata"]["name"]
-        if kube.delete(body["apiVersion"], body["kind"], name, grace_seconds=0):
-            wait_until(
-                lambda b=body, n=name: kube.get(b["apiVersion"], b["kind"], n) is None, 30, 0.1
-            )
+        api, kind, name = body["apiVersion"], body["kind"], body["metadata"]["name"]
+        if kube.delete(api, kind, name, grace_seconds=0):
+            wait_until(partial(_gone, kube, api, kind, name), 30, 0.1)
+
+
+def _gone(kube: Kube, api_version: str, kind: str, name: str) -> bool:
+    return kube.get(api_version, kind, name) is None
 
 
 def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
