@@ -68,12 +68,12 @@ def test_dag(
     kubeconfig: Path,
     simulated_logs: bool,
     on_line: Callable[[str], None] | None = None,
-    on_task: Callable[[str, str], None] | None = None,
+    on_task: Callable[[dict[str, str | None]], None] | None = None,
     timeout: float = RUN_TIMEOUT,
 ) -> DagRunResult:
     """Run the DAG once with `airflow dags test` (tasks run one after another in the
-    child). `on_line` gets every output line; `on_task(task_id, event)` is called when a
-    task starts ("starting") and ends ("end task")."""
+    child). `on_line` gets every output line; `on_task` gets every task's state each time
+    a task starts or ends."""
     dag_file = dag_file.resolve()
     output: deque[str] = deque(maxlen=OUTPUT_KEPT)
 
@@ -83,7 +83,10 @@ def test_dag(
             on_line(text)
         event = _TASK_EVENT.search(text)
         if event and on_task:
-            on_task(event.group(2), event.group(1))
+            states = task_states(home, dag_id)[1]
+            if event.group(1) == "starting" and states.get(event.group(2)) != "success":
+                states[event.group(2)] = "running"
+            on_task(states)
 
     env = airflow_env(home, dags_folder=dag_file.parent, kubeconfig=kubeconfig)
     if simulated_logs:

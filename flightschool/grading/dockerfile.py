@@ -33,12 +33,15 @@ def parse(path: Path) -> list[Instruction]:
         parser = DockerfileParser(path=tmp)
         parser.content = path.read_text(encoding="utf-8")
         structure = parser.structure
-        args = {**parser.args}
     out, user = [], "airflow"  # the official image's default user
+    args: dict[str, str] = {}
     for item in structure:
         name, value = item["instruction"], item["value"]
         if name == "FROM":
             user = "airflow"
+        if name == "ARG" and "=" in value:  # a default; a bare ARG keeps the global one
+            key, _, default = value.partition("=")
+            args[key.strip()] = default.strip().strip("\"'")
         value = _substitute(value, args)
         if name == "USER":
             user = value.split(":")[0].strip()

@@ -42,7 +42,7 @@ def run_step(
     try:
         yamlpos.load(values.read_text(encoding="utf-8"))
     except yamlpos.YAMLSyntaxError as exc:
-        out.error = f"{spec.values}:{exc.line}: not valid YAML: {exc.message}"
+        out.error = f"{spec.values}:{exc.line}: {exc.message}"
         return out
     try:
         chart = chart_path(lab)
@@ -79,9 +79,11 @@ def check_helm(check: HelmCheck, view: ClusterView, _lab: Path) -> Outcome:
         return False, f"{check.message} (the chart step did not run: no files were submitted)"
     if out.unavailable:
         return False, f"{check.message} ({out.unavailable})"
+    if out.schema_errors:
+        details = "; ".join(out.schema_errors[:4])
+        return False, f"{check.message} (the chart's schema refused your values: {details})"
     if out.error:
-        details = "; ".join(out.schema_errors[:4]) or out.error
-        return False, f"{check.message} (the chart refused your values: {details})"
+        return False, f"{check.message} ({out.error})"
     if check.installed and not out.installed:
         return False, f"{check.message} ({out.install_error or 'the release was not installed'})"
     if check.object is None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from flightschool.cluster.backend import Backend, ClusterError
@@ -154,7 +154,7 @@ def run_dag(
     backend: Backend,
     folder: Path | None = None,
     on_line: Callable[[str], None] | None = None,
-    on_task: Callable[[str, str], None] | None = None,
+    on_task: Callable[[dict[str, str | None]], None] | None = None,
 ) -> DagRunResult:
     """The learner's "Run the DAG": `airflow dags test` of the lab's DAG on the cluster."""
     step = lab.spec.airflow

@@ -63,3 +63,46 @@ def test_a_malformed_file_is_reported_with_its_line(on_cluster: Path) -> None:
     check.click().run()
     assert not at.exception
     assert any("pod.yaml:5: invalid YAML" in e.value for e in at.error)
+
+
+@pytest.fixture
+def dag_lab(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(embedded.state.parents[1]))
+    monkeypatch.setenv("FLIGHTSCHOOL_CLUSTER_NAME", embedded.cluster)
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "workspace"))
+    return tmp_path / "workspace" / "07-kpo-dag"
+
+
+def test_run_the_dag_streams_states_then_grading_passes(dag_lab: Path) -> None:
+    at = AppTest.from_function(_open, args=("lab:07-kpo-dag",), default_timeout=240).run()
+    [start] = [b for b in at.button if b.label == "Start lab"]
+    start.click().run()
+    editor = next(t for t in at.text_area if "schedule_interval" in t.value)
+    editor.set_value((ROOT / "labs" / "07-kpo-dag" / "solution" / "pipeline.py").read_text())
+    next(b for b in at.button if b.label == "Save").click().run()
+
+    next(b for b in at.button if b.label == "Run the DAG").click().run()
+    assert not at.exception
+    assert any(s.label.startswith("Run succeeded") for s in at.status)
+    states = at.dataframe[0].value
+    assert dict(zip(states["task"], states["state"], strict=True)) == {
+        "simple_pod": "success",
+        "resource_pod": "success",
+        "volume_pod": "success",
+    }
+
+    next(b for b in at.button if b.label == "Check my work").click().run()
+    [score] = [m for m in at.metric if m.label == "Score"]
+    assert score.value == "12 / 12"
+
+
+def test_a_dag_that_does_not_import_names_its_line(dag_lab: Path) -> None:
+    at = AppTest.from_function(_open, args=("lab:07-kpo-dag",), default_timeout=120).run()
+    next(b for b in at.button if b.label in ("Start lab", "Re-apply lab setup")).click().run()
+    next(b for b in at.button if b.label == "Run the DAG").click().run()
+    assert not at.exception
+    assert any(s.label.startswith("Run failed") for s in at.status)
+    next(b for b in at.button if b.label == "Check my work").click().run()
+    assert not at.exception
+    texts = " ".join(m.value for m in at.markdown)
+    assert "pipeline.py:65" in texts and "schedule_interval" in texts

@@ -4,6 +4,7 @@ live view of the lab namespace."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from typing import Any
 
@@ -14,13 +15,15 @@ from flightschool.cluster.backend import Backend, get_backend
 from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import Lab
+from flightschool.dags.home import AirflowHomeError
 from flightschool.grading import session
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
 from flightschool.progress import review
 from flightschool.ui.state import Context
 
-ENVIRONMENT = environment_errors()
+ENVIRONMENT = environment_errors(AirflowHomeError)
+ENVIRONMENT_OR_SUBMISSION = environment_errors(AirflowHomeError, SubmissionError)
 EDITABLE = (".yaml", ".yml", ".py", ".cfg", ".ini", ".txt", ".json")
 
 
@@ -44,6 +47,8 @@ def render(ctx: Context, lab_id: str) -> None:
     if not healthy:
         return
     _editor(lab)
+    if lab.spec.airflow and lab.spec.airflow.action == "test":
+        _dag_runner(ctx, lab, backend)
     _grading(ctx, lab, backend)
     _hints(ctx, lab)
     _solution(ctx, lab)
@@ -123,15 +128,18 @@ def _editor(lab: Lab) -> None:
         st.info("Start the lab to get your own copy of the starter files.")
         return
     st.subheader("Your files")
-    files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in EDITABLE)
+    if lab.spec.files:
+        files = [target / name for name in lab.spec.files if (target / name).is_file()]
+    else:
+        files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in EDITABLE)
     if not files:
         st.caption("No editable files in your workspace.")
         return
     tabs = st.tabs([str(p.relative_to(target)) for p in files])
     for tab, path in zip(tabs, files, strict=True):
-        with tab, st.form(f"edit:{lab.id}:{path.name}", border=False):
+        with tab, st.form(f"edit:{lab.id}:{path.relative_to(target)}", border=False):
             text = st.text_area(
-                path.name,
+                str(path.relative_to(target)),
                 path.read_text(encoding="utf-8"),
                 height=320,
                 label_visibility="collapsed",
@@ -142,22 +150,83 @@ def _editor(lab: Lab) -> None:
                 st.toast(f"Saved {path.name}")
 
 
+def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
+    """Run the learner's DAG with `airflow dags test` on the cluster, output and task
+    states shown as they come."""
+    target = session.workspace(lab)
+    st.subheader("Run the DAG")
+    st.caption(
+        "Runs `airflow dags test` on your saved file against the lab cluster, in a separate "
+        "process with a time limit. Save your edits first."
+    )
+    if not st.button("Run the DAG", key="dag_run", disabled=not target.exists()):
+        return
+    ctx.store.log(ctx.profile, "dag-run", lab.id)
+    states_box = st.empty()
+    with st.status("Running the DAG…", expanded=True) as box:
+        output = st.empty()
+        lines: list[str] = []
+
+        def on_line(line: str) -> None:
+            lines.append(_short(line))
+            if len(lines) % 4 == 0:
+                output.code("\n".join(lines[-25:]), language=None)
+
+        def on_task(states: dict[str, str | None]) -> None:
+            states_box.dataframe(
+                pd.DataFrame([{"task": t, "state": s or "none"} for t, s in states.items()]),
+                hide_index=True,
+            )
+
+        try:
+            result = session.run_dag(lab, backend, target, on_line=on_line, on_task=on_task)
+        except ENVIRONMENT_OR_SUBMISSION as exc:
+            box.update(label="The DAG could not run", state="error")
+            st.error(str(exc))
+            return
+        output.code("\n".join(lines[-40:]), language=None)
+        on_task(result.tasks)
+        if result.succeeded:
+            box.update(label=f"Run succeeded in {result.seconds:g} s", state="complete")
+        else:
+            box.update(
+                label=f"Run {result.state or 'failed'} after {result.seconds:g} s", state="error"
+            )
+            if result.error:
+                st.error(result.error)
+
+
+def _short(line: str) -> str:
+    """Airflow's log lines without the timestamp and logger noise, for the page."""
+    text = re.sub(r"^\S+Z \[(\w+)\s*\] ", r"[\1] ", line)
+    return re.sub(r"\s+\[airflow[\w.]*\].*$", "", text)
+
+
 def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
     target = session.workspace(lab)
     key = f"report:{lab.id}"
     if st.button("Check my work", type="primary", key="lab_check", disabled=not target.exists()):
-        with st.spinner("Submitting your files and grading…"):
+        with st.status("Grading your work…", expanded=lab.spec.submission == "files") as box:
             try:
-                fresh = session.check(lab, backend, target)
+                fresh = session.check(
+                    lab, backend, target, on_output=lambda line: box.write(_short(line))
+                )
             except SubmissionError as exc:
+                box.update(label="Your files could not be graded", state="error")
                 st.error(
                     "Your files could not be applied:\n\n"
                     + "\n".join(f"- `{e.relative_to(target)}`" for e in exc.errors)
                 )
                 return
             except ENVIRONMENT as exc:
+                box.update(label="Grading failed", state="error")
                 st.error(str(exc))
                 return
+            box.update(
+                label=f"Graded: {fresh.score:g} / {fresh.max_score:g}",
+                state="complete",
+                expanded=False,
+            )
         ctx.store.record_lab(
             ctx.profile,
             lab.id,
