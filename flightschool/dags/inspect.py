@@ -19,6 +19,14 @@ IMPORT_TIMEOUT = 60.0
 MEMORY_LIMIT = 2 * 1024**3
 
 
+# A kubernetes_default connection in the environment answers the operator's connection
+# lookup at once (otherwise each pod built waits about a second on lookups that fail).
+_QUICK = {
+    "AIRFLOW_CONN_KUBERNETES_DEFAULT": '{"conn_type": "kubernetes", "extra": {"in_cluster": false}}',
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
+}
+
+
 class DagImportError(RuntimeError):
     pass
 
@@ -44,6 +52,7 @@ def summarise(
     with tempfile.TemporaryDirectory(prefix="fs-airflow-") as home:
         child_env = {
             **airflow_env(Path(home), dags_folder=Path(home) / "dags"),
+            **_QUICK,
             **(env or {}),
         }
         try:
