@@ -9,19 +9,18 @@ without Go, kwokctl's own download of official releases (FLIGHTSCHOOL_TOOLCHAIN_
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, project_root
 from flightschool.core.proc import ToolError, run, stream
 
@@ -212,17 +211,6 @@ def _go_binary() -> str | None:
     return go
 
 
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ldflags(v: Versions, build_date: str) -> str:
     """Version stamps so `kube-apiserver --version`, `/version` and `helm version` are true."""
     flags = ["-s", "-w"]
@@ -243,7 +231,7 @@ def ldflags(v: Versions, build_date: str) -> str:
 def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
     versions = read_versions()
     final = cached_bin_dir()
-    with _lock(final.parent.parent / (final.parent.name + ".lock")):
+    with exclusive(final.parent.parent / (final.parent.name + ".lock")):
         if _complete(final):  # another process built it while we waited
             return Toolchain(final, versions, "cache")
         staging = final.parent / "bin.partial"

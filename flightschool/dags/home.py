@@ -3,16 +3,14 @@ Airflow version into a cached template database; each lab run starts from a copy
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
+from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, data_dir
 from flightschool.core.proc import ToolError, run
 
@@ -67,21 +65,13 @@ def airflow_env(
     return env
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def template_db() -> Path:
     """The migrated template database, created on first use (one process at a time)."""
     folder = cache_dir() / "airflow-home" / airflow_version()
     target = folder / DB_NAME
     if target.exists():
         return target
-    with _locked(folder / ".lock"):
+    with exclusive(folder / ".lock"):
         if target.exists():
             return target
         with tempfile.TemporaryDirectory(prefix="fs-migrate-") as tmp:

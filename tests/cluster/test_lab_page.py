@@ -21,11 +21,17 @@ def _open(page: str) -> None:
     main(start=page)
 
 
-@pytest.fixture
-def on_cluster(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _use_cluster(
+    embedded: EmbeddedCluster, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(embedded.state.parents[1]))
     monkeypatch.setenv("FLIGHTSCHOOL_CLUSTER_NAME", embedded.cluster)
-    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(workspace))
+
+
+@pytest.fixture
+def on_cluster(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    _use_cluster(embedded, tmp_path / "workspace", monkeypatch)
     return tmp_path / "workspace" / "01-first-pod"
 
 
@@ -67,9 +73,7 @@ def test_a_malformed_file_is_reported_with_its_line(on_cluster: Path) -> None:
 
 @pytest.fixture
 def dag_lab(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(embedded.state.parents[1]))
-    monkeypatch.setenv("FLIGHTSCHOOL_CLUSTER_NAME", embedded.cluster)
-    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "workspace"))
+    _use_cluster(embedded, tmp_path / "workspace", monkeypatch)
     return tmp_path / "workspace" / "07-kpo-dag"
 
 
