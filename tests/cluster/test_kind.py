@@ -7,8 +7,9 @@ import shutil
 import pytest
 
 from flightschool.cluster.kind import KindCluster
-from flightschool.cluster.kube import Kube
+from flightschool.cluster.kube import Kube, wait_until
 from flightschool.core.proc import run
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.kind
 
@@ -30,3 +31,48 @@ def test_pools_are_labelled_and_tainted(kind_cluster: KindCluster) -> None:
     gpu = [n for n in nodes if n["metadata"]["labels"].get("gpu") == "true"]
     assert gpu and gpu[0]["spec"]["taints"][0]["key"] == "nvidia.com/gpu"
     assert gpu[0]["status"]["capacity"]["nvidia.com/gpu"] == "2"
+
+
+def test_lab_10_solution_builds_loads_and_runs_as_a_pod(
+    kind_cluster: KindCluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The custom image lab for real: docker build of the reference Dockerfile (with a DAG
+    folder beside it), kind load, then a pod that imports Airflow from the image."""
+    context = tmp_path_factory.mktemp("image")
+    shutil.copytree(ROOT / "labs" / "10-custom-image" / "solution", context, dirs_exist_ok=True)
+    (context / "dags").mkdir()
+    tag = "flightschool/lab10:test"
+    docker = shutil.which("docker") or "docker"
+    built = run([docker, "build", "-t", tag, str(context)], timeout=1200)
+    assert built.ok, built.stderr[-2000:]
+    loaded = run(["kind", "load", "docker-image", tag, "--name", kind_cluster.cluster], timeout=600)
+    assert loaded.ok, loaded.stderr[-2000:]
+    kube = Kube(kind_cluster.kubeconfig())
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "lab10-image", "namespace": "default"},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                {
+                    "name": "base",
+                    "image": tag,
+                    "imagePullPolicy": "Never",
+                    "command": [
+                        "python",
+                        "-c",
+                        "import airflow, pandas; print(airflow.__version__)",
+                    ],
+                }
+            ],
+        },
+    }
+    kube.create(pod, "default")
+
+    def phase() -> str | None:
+        found = kube.get("v1", "Pod", "lab10-image", "default") or {}
+        value = (found.get("status") or {}).get("phase")
+        return value if value in ("Succeeded", "Failed") else None
+
+    assert wait_until(phase, 300, 2) == "Succeeded"

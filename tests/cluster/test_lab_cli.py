@@ -74,3 +74,46 @@ def test_a_submission_into_another_namespace_is_refused(
     result = cli(embedded, tmp_path, "check", "01-first-pod", "--dir", str(bad), "--json")
     assert result.returncode == 2
     assert "pod.yaml:1: namespace default is outside this lab" in result.stderr
+
+
+def test_files_lab_grades_the_workspace_and_solve_keeps_the_learners_files(
+    embedded: EmbeddedCluster, tmp_path: Path
+) -> None:
+    assert cli(embedded, tmp_path, "start", "10-custom-image").returncode == 0
+    workspace = tmp_path / "ws" / "10-custom-image"
+    (workspace / "Dockerfile").write_text("FROM apache/airflow:latest\n# my attempt\n")
+
+    failing = cli(embedded, tmp_path, "check", "10-custom-image", "--json")
+    assert failing.returncode == 1
+    messages = {c["id"]: c["message"] for c in json.loads(failing.stdout)["checks"]}
+    assert "line 1: apache/airflow:latest is not pinned" in messages["pinned-base"]
+
+    solved = cli(embedded, tmp_path, "solve", "10-custom-image")
+    assert solved.returncode == 0, solved.stderr
+    [kept] = list((tmp_path / "ws").glob("10-custom-image.before-solve-*"))
+    assert "# my attempt" in (kept / "Dockerfile").read_text()
+    assert cli(embedded, tmp_path, "check", "10-custom-image", "--json").returncode == 0
+
+
+def test_lab_run_streams_dags_test_and_reports_task_states(
+    embedded: EmbeddedCluster, tmp_path: Path
+) -> None:
+    assert cli(embedded, tmp_path, "start", "07-kpo-dag").returncode == 0
+    solution = ROOT / "labs" / "07-kpo-dag" / "solution"
+    ran = cli(embedded, tmp_path, "run", "07-kpo-dag", "--dir", str(solution))
+    assert ran.returncode == 0, ran.stdout[-2000:]
+    assert "[DAG TEST] starting task_id=simple_pod" in ran.stdout
+    assert ran.stdout.strip().splitlines()[-1].startswith("Run success in ")
+    assert "volume_pod=success" in ran.stdout
+
+    broken = cli(embedded, tmp_path, "run", "07-kpo-dag")  # the starter does not import
+    assert broken.returncode == 1
+    assert "schedule_interval" in broken.stdout
+
+
+def test_a_files_lab_without_files_is_a_clear_error(
+    embedded: EmbeddedCluster, tmp_path: Path
+) -> None:
+    missing = cli(embedded, tmp_path, "check", "10-custom-image", "--dir", str(tmp_path / "nope"))
+    assert missing.returncode == 2
+    assert "no files here" in missing.stderr and "Traceback" not in missing.stderr
