@@ -146,10 +146,16 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             lab = ctx.catalog.labs[item_id]
             st.markdown(f"**Lab: {lab.spec.title}**")
             st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
-            st.caption(
-                f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
-                f"(`export KUBECONFIG={get_backend().kubeconfig()}`). The cluster state is graded when you submit."
-            )
+            if lab.spec.submission == "files":
+                st.caption(
+                    f"Edit the files in your workspace `{session.workspace(lab)}` "
+                    f"({', '.join(lab.spec.files)}). They are graded when you submit."
+                )
+            else:
+                st.caption(
+                    f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
+                    f"(`export KUBECONFIG={get_backend().kubeconfig()}`). The cluster state is graded when you submit."
+                )
         flagged = st.checkbox(
             "Flag for review", value=item_id in run.flagged, key=f"flag:{run.attempt_id}:{item_id}"
         )
