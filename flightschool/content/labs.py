@@ -202,6 +202,11 @@ class HelmCheck(CheckBase):
     lists: Literal["contains", "exact", "ordered"] = "contains"
     installed: bool = Field(default=False, description="The release installed into the lab.")
     present: bool = Field(default=True, description="false: the chart must NOT make `object`.")
+    yaml_field: list[str] = Field(
+        default=[],
+        description="Path to a string field holding YAML (a ConfigMap's pod template): "
+        "`match` applies to that document.",
+    )
 
     @model_validator(mode="after")
     def _something(self) -> HelmCheck:

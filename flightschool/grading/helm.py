@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
 from flightschool.cluster.kube import Kube
@@ -73,6 +76,19 @@ def run_step(
     return out
 
 
+def _embedded(obj: dict[str, Any], path: list[str]) -> Any:
+    """The YAML document held in a string field (None when absent or not YAML)."""
+    value: Any = obj
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return None
+
+
 def check_helm(check: HelmCheck, view: ClusterView, _lab: Path) -> Outcome:
     out = view.artifacts.helm
     if out is None:
@@ -106,6 +122,8 @@ def check_helm(check: HelmCheck, view: ClusterView, _lab: Path) -> Outcome:
         return True, ""
     if not objects:
         return False, f"{check.message} (the chart made no {what})"
+    if check.yaml_field:
+        objects = [_embedded(o, check.yaml_field) for o in objects]
     closest = min((match(check.match, o, check.lists) for o in objects), key=len)
     if not closest:
         return True, ""

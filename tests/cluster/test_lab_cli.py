@@ -117,3 +117,19 @@ def test_a_files_lab_without_files_is_a_clear_error(
     missing = cli(embedded, tmp_path, "check", "10-custom-image", "--dir", str(tmp_path / "nope"))
     assert missing.returncode == 2
     assert "no files here" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_chart_lab_without_the_chart_says_how_to_get_it(
+    embedded: EmbeddedCluster, tmp_path: Path
+) -> None:
+    env = {
+        "FLIGHTSCHOOL_DATA_DIR": str(embedded.state.parents[1]),
+        "FLIGHTSCHOOL_CLUSTER_NAME": embedded.cluster,
+        "FLIGHTSCHOOL_CACHE_DIR": str(tmp_path / "empty-cache"),
+    }
+    args = [sys.executable, "-m", "flightschool.cli", "lab", "check", "09-helm-values"]
+    done = run(
+        [*args, "--dir", str(ROOT / "labs" / "09-helm-values" / "solution")], timeout=60, env=env
+    )
+    assert done.returncode == 2
+    assert "flightschool chart fetch" in done.stderr and "FLIGHTSCHOOL_AIRFLOW_CHART" in done.stderr

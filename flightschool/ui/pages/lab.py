@@ -13,10 +13,12 @@ import streamlit as st
 
 from flightschool.cluster.backend import Backend, get_backend
 from flightschool.cluster.errors import environment_errors
+from flightschool.cluster.helm import ChartUnavailable
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import Lab
 from flightschool.dags.home import AirflowHomeError
 from flightschool.grading import session
+from flightschool.grading.helm import chart_path
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
 from flightschool.progress import review
@@ -41,6 +43,11 @@ def render(ctx: Context, lab_id: str) -> None:
         st.subheader("Tasks")
         st.markdown("\n".join(f"{i}. {task}" for i, task in enumerate(spec.tasks, 1)))
     with right:
+        if spec.chart is not None:
+            try:
+                chart_path(lab)
+            except ChartUnavailable as exc:
+                st.warning(f"This lab needs the official Airflow chart: {exc}.")
         healthy = _cluster_panel(backend)
         if healthy:
             _lab_controls(ctx, lab, backend)
