@@ -52,3 +52,21 @@ def test_start_edit_check_see_results(lab_app: str, page: Page) -> None:
 def test_the_workspace_was_written(lab_app: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     written = list(Path(tmp_path_factory.getbasetemp()).rglob("workspace/01-first-pod/pod.yaml"))
     assert written and "restartPolicy: Never" in written[0].read_text()
+
+
+def test_run_the_dag_shows_live_output_and_task_states(lab_app: str, page: Page) -> None:
+    """Lab 07 in Chromium: edit the DAG file, save, run it on the cluster, see each task's
+    state, then grade."""
+    page.goto(f"{lab_app}/lab-07-kpo-dag")
+    expect(page.get_by_text("cluster ready")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Start lab").click()
+    editor = page.locator("textarea").first
+    expect(editor).to_be_visible(timeout=20_000)
+    editor.fill((ROOT / "labs" / "07-kpo-dag" / "solution" / "pipeline.py").read_text())
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Run the DAG").click()
+    expect(page.get_by_text("Run succeeded", exact=False)).to_be_visible(timeout=150_000)
+    expect(page.get_by_text("[DAG TEST] end task task_id=volume_pod", exact=False)).to_be_attached()
+    screenshot(page, "lab-dag-run")
+    page.get_by_role("button", name="Check my work").click()
+    expect(page.get_by_test_id("stMetricValue")).to_have_text("12 / 12", timeout=150_000)
