@@ -30,6 +30,7 @@ from flightschool.core.proc import run
 from flightschool.dags.home import template_db
 from flightschool.dags.inspect import summarise
 
+CLI = [sys.executable, "-m", "flightschool.cli"]
 TARGETS = {"07-kpo-dag": 60.0, "08-executor-pod-template": 20.0}
 
 
@@ -47,12 +48,12 @@ def main() -> int:
     ok = True
     try:
         for lab_id in TARGETS:
-            run(["flightschool", "lab", "start", lab_id], timeout=120, env=env, check=True)
+            run([*CLI, "lab", "start", lab_id], timeout=120, env=env, check=True)
         dag = project_root() / "labs" / "07-kpo-dag" / "solution" / "pipeline.py"
         for _ in range(runs):
             for lab_id in TARGETS:
                 solution = project_root() / "labs" / lab_id / "solution"
-                args = ["flightschool", "lab", "check", lab_id, "--dir", str(solution), "--json"]
+                args = [*CLI, "lab", "check", lab_id, "--dir", str(solution), "--json"]
                 result: dict[str, object] = {}
 
                 def grade(args: list[str] = args, result: dict[str, object] = result) -> None:

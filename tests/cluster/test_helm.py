@@ -3,6 +3,7 @@ render, schema errors as messages, rendered and live objects, and the chart's ab
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from flightschool.grading.runner import grade
 
 pytestmark = pytest.mark.cluster
 
+CLI = [sys.executable, "-m", "flightschool.cli"]
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "labs" / "helm-mini"
 
 
@@ -88,10 +90,10 @@ def test_chart_fetch_takes_a_local_chart_into_the_cache(
     assert found is not None
     monkeypatch.setenv("FLIGHTSCHOOL_TOOLCHAIN_BIN", str(found.bin_dir))
     monkeypatch.setenv("FLIGHTSCHOOL_CACHE_DIR", str(tmp_path / "cache"))
-    done = run(["flightschool", "chart", "fetch", "--chart", str(FIXTURE / "chart")], timeout=60)
+    done = run([*CLI, "chart", "fetch", "--chart", str(FIXTURE / "chart")], timeout=60)
     assert done.returncode == 0, done.stderr
     assert cached_airflow_chart().is_file()
     assert airflow_chart() == cached_airflow_chart()
 
-    missing = run(["flightschool", "chart", "fetch", "--chart", str(tmp_path)], timeout=60)
+    missing = run([*CLI, "chart", "fetch", "--chart", str(tmp_path)], timeout=60)
     assert missing.returncode == 2 and "is not a chart" in missing.stderr
