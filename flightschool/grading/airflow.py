@@ -186,7 +186,7 @@ def _import_problem(out: AirflowOutcome, dag_id: str) -> str:
 def check_dag(check: DagCheck, view: ClusterView, lab: Path) -> Outcome:
     out = _airflow(view)
     problem = _import_problem(out, out.dag_id)
-    if problem:
+    if problem or out.summary is None:
         return False, f"{check.message} ({problem})"
     dag = next(d for d in out.summary.dags if d["dag_id"] == out.dag_id)
     tasks = {t["task_id"]: t for t in dag["tasks"]}

@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flightschool.dags.config import ConfigFacts
+from flightschool.dags.inspect import FileSummary
+from flightschool.dags.run import DagRunResult
+
 
 @dataclass
 class AirflowOutcome:
     dag_id: str = ""
-    summary: Any = None  # dags.inspect.FileSummary
+    summary: FileSummary | None = None
     import_error: str = ""
-    run: Any = None  # dags.run.DagRunResult
+    run: DagRunResult | None = None
     pods: list[dict[str, Any]] = field(default_factory=list)  # created by the run, in order
-    config: Any = None  # dags.config.ConfigFacts
+    config: ConfigFacts | None = None
     config_error: str = ""
     worker_pods: list[dict[str, Any]] = field(default_factory=list)
     worker_error: str = ""
