@@ -60,6 +60,12 @@ def task_states(home: Path, dag_id: str) -> tuple[str | None, dict[str, str | No
     return row[1], {task: state for task, state in tasks}
 
 
+def _in_run_order(states: dict[str, str | None], started: list[str]) -> dict[str, str | None]:
+    """Tasks in the order they started, then the ones that have not started yet."""
+    first = {t: states[t] for t in started if t in states}
+    return {**first, **{t: s for t, s in states.items() if t not in first}}
+
+
 def test_dag(
     dag_file: Path,
     dag_id: str,
@@ -76,6 +82,7 @@ def test_dag(
     a task starts or ends."""
     dag_file = dag_file.resolve()
     output: deque[str] = deque(maxlen=OUTPUT_KEPT)
+    run_order: list[str] = []
 
     def line(text: str) -> None:
         output.append(text)
@@ -83,10 +90,13 @@ def test_dag(
             on_line(text)
         event = _TASK_EVENT.search(text)
         if event and on_task:
+            task = event.group(2)
+            if task not in run_order:
+                run_order.append(task)
             states = task_states(home, dag_id)[1]
-            if event.group(1) == "starting" and states.get(event.group(2)) != "success":
-                states[event.group(2)] = "running"
-            on_task(states)
+            if event.group(1) == "starting" and states.get(task) != "success":
+                states[task] = "running"
+            on_task(_in_run_order(states, run_order))
 
     env = airflow_env(home, dags_folder=dag_file.parent, kubeconfig=kubeconfig)
     if simulated_logs:
@@ -106,6 +116,7 @@ def test_dag(
     except ToolError as exc:
         code, error = -1, f"the DAG run was stopped: {exc}"
     state, tasks = task_states(home, dag_id)
+    tasks = _in_run_order(tasks, run_order)
     if not error and code != 0 and not tasks:
         tail = " | ".join(t for t in list(output)[-3:] if t.strip())
         error = f"`airflow dags test` exited with {code}: {tail}"

@@ -89,6 +89,7 @@ def test_run_the_dag_streams_states_then_grading_passes(dag_lab: Path) -> None:
     assert not at.exception
     assert any(s.label.startswith("Run succeeded") for s in at.status)
     states = at.dataframe[0].value
+    assert list(states["task"]) == ["simple_pod", "resource_pod", "volume_pod"]
     assert dict(zip(states["task"], states["state"], strict=True)) == {
         "simple_pod": "success",
         "resource_pod": "success",

@@ -62,6 +62,7 @@ def test_a_run_reports_each_task_and_calls_back(tmp_path: Path) -> None:
     assert result.tasks == {"first": "success", "second": "success"}
     assert seen[0].get("first") == "running"
     assert seen[-1] == {"first": "success", "second": "success"}
+    assert list(result.tasks) == ["first", "second"]  # in the order they ran
 
 
 def test_a_failing_task_fails_the_run(tmp_path: Path) -> None:
