@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port 8501
+	$(BIN)/flightschool app --port 8501
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -28,7 +28,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers()
 
     app = sub.add_parser("app", help="serve the course app (streamlit run app.py)")
-    app.add_argument("--port", type=int, default=8501)
+    app.add_argument("--port", type=_port, default=8501)
+    app.add_argument(
+        "--address",
+        default=None,
+        help="interface to listen on (default 127.0.0.1, or FLIGHTSCHOOL_ADDRESS)",
+    )
+    app.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="serve a personal-mode app beyond this machine (no sign-in: anyone who reaches "
+        "the port can run code as you)",
+    )
     app.set_defaults(func=_app)
 
     content = sub.add_parser("content", help="lint and count course content").add_subparsers()
@@ -49,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--json", action="store_true")
         if verb == "up":
             cmd.add_argument(
-                "--port", type=int, default=None, help="API server port (default: a free one)"
+                "--port", type=_port, default=None, help="API server port (default: a free one)"
             )
         if verb == "down":
             cmd.add_argument("--purge", action="store_true", help="also delete the cluster's data")
@@ -110,14 +121,50 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
+    return port
+
+
 def _app(args: argparse.Namespace) -> int:
+    from flightschool.core import settings
     from flightschool.core.proc import replace_process
 
+    try:
+        address = args.address or settings.address()
+        mode = settings.mode()
+    except settings.SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not settings.is_loopback(address) and mode == "personal" and not args.allow_remote:
+        print(
+            f"error: refusing to serve on {address}: personal mode has no sign-in, so anyone "
+            "who reaches the port could run code on this machine. Serve a room with workshop "
+            "mode (FLIGHTSCHOOL_MODE=workshop, which requires sign-in), or pass --allow-remote "
+            "if you accept that risk.",
+            file=sys.stderr,
+        )
+        return 2
     app = project_root() / "app.py"
     replace_process(
-        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(args.port)]
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            app,
+            "--server.port",
+            str(args.port),
+            "--server.address",
+            address,
+        ]
     )
-    return 0
+    return 0  # not reached
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -149,8 +196,7 @@ def _cluster(args: argparse.Namespace) -> int:
     try:
         backend = get_backend(args.backend)
         if args.verb == "up":
-            kwargs = {"port": args.port} if args.port is not None else {}
-            status = backend.up(_progress, **kwargs)
+            status = backend.up(_progress, port=args.port)
         elif args.verb == "down":
             backend.down(purge=args.purge)
             print(f"cluster stopped{' and its data removed' if args.purge else ''}")
@@ -308,8 +354,9 @@ def _lab(args: argparse.Namespace) -> int:
             names = ", ".join(session.namespace_map(lab, backend).values())
             print(f"Lab {lab.id} is ready in namespace(s) {names}.")
             print(f"Your files: {target}")
+            kubeconfig = session.learner_kubeconfig_path(lab, backend)
             print(f"Read {lab.readme}, edit the files, then run:")
-            print(f"  export KUBECONFIG={backend.kubeconfig()}")
+            print(f"  export KUBECONFIG={kubeconfig}   # you, inside the lab's namespaces")
             print(f"  flightschool lab check {lab.id} --dir {target}")
             return 0
         if args.verb == "reset":

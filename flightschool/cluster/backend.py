@@ -6,7 +6,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flightschool.cluster.kube import Kube
 
 Progress = Callable[[str], None]
 
@@ -33,8 +36,11 @@ class Status:
 
 class Backend(Protocol):
     name: str
+    simulated: bool  # True where containers do not really run (outcomes are simulated)
 
-    def up(self, progress: Progress = print) -> Status: ...
+    def up(self, progress: Progress = print, port: int | None = None) -> Status: ...
+
+    def client(self) -> Kube: ...
 
     def down(self, purge: bool = False) -> None: ...
 
@@ -45,6 +51,26 @@ class Backend(Protocol):
     def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None: ...
 
     def lab_namespace(self, name: str) -> str: ...
+
+
+class ClientCache:
+    """One API client per backend object, built on first use: callers never turn a
+    kubeconfig path into a client of their own."""
+
+    _client: Kube | None = None
+
+    def kubeconfig(self) -> Path:
+        raise NotImplementedError
+
+    def _context(self) -> str | None:
+        return None
+
+    def client(self) -> Kube:
+        if self._client is None:
+            from flightschool.cluster.kube import Kube
+
+            self._client = Kube(self.kubeconfig(), self._context())
+        return self._client
 
 
 BACKENDS = ("embedded", "kind", "kubeconfig")

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from flightschool.cluster import toolchain
-from flightschool.cluster.backend import ClusterError, Progress, Status, node_summary
+from flightschool.cluster.backend import (
+    ClientCache,
+    ClusterError,
+    Progress,
+    Status,
+    node_summary,
+)
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.namespaces import reset_namespace, wait_default_service_account
 from flightschool.core.paths import data_dir, project_root
@@ -52,8 +58,9 @@ def _port_free(port: int) -> bool:
     return True
 
 
-class EmbeddedCluster:
+class EmbeddedCluster(ClientCache):
     name = "embedded"
+    simulated = True
 
     def __init__(self, cluster_name: str | None = None) -> None:
         self.cluster = cluster_name or os.environ.get("FLIGHTSCHOOL_CLUSTER_NAME", "flightschool")
@@ -175,6 +182,8 @@ class EmbeddedCluster:
         started = time.monotonic()
         with self._lock():
             current = self.status()
+            if current.exists:
+                self._protect_credentials()  # clusters made before keys were kept private
             if current.exists and current.healthy and port is None:
                 return current  # warm: nothing to start
             from flightschool.cluster import nodes as node_pool  # pydantic: only on the cold path
@@ -300,7 +309,17 @@ class EmbeddedCluster:
             # A half-created cluster would be reused by the next `up`: remove it.
             self._kwokctl(tc, "delete", "cluster", "--name", self.cluster)
             raise
+        self._client = None  # a new cluster: new certificates
+        self._protect_credentials()
+
+    def _protect_credentials(self) -> None:
+        """The admin kubeconfig and the cluster's private keys: owner only."""
         self.kubeconfig().chmod(0o600)
+        for folder in (self.cluster_dir, self.cluster_dir / "pki"):
+            if folder.is_dir():
+                folder.chmod(0o700)
+        for key in self.cluster_dir.rglob("*.key"):
+            key.chmod(0o600)
 
     def _ensure_nodes(self, kube: Kube, pools: NodePools) -> None:
         from flightschool.cluster import nodes as node_pool
@@ -359,7 +378,7 @@ class EmbeddedCluster:
         return name
 
     def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
-        reset_namespace(Kube(self.kubeconfig()), namespace, labels)
+        reset_namespace(self.client(), namespace, labels)
 
     def env_line(self) -> str:
         return f"export KUBECONFIG={self.kubeconfig()}"

@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flightschool.cluster.backend import ClusterError, Progress, Status
+from flightschool.cluster.backend import ClientCache, ClusterError, Progress, Status
 from flightschool.cluster.kube import Kube, KubeError
-from flightschool.cluster.namespaces import reset_namespace
+from flightschool.cluster.namespaces import owned_namespaces, reset_namespace
 
 # (api group, resource, verbs) the labs need inside a learner namespace
 REQUIRED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -43,8 +43,9 @@ def _allows(rules: list[dict[str, Any]], group: str, resource: str, verb: str) -
     )
 
 
-class ExternalCluster:
+class ExternalCluster(ClientCache):
     name = "kubeconfig"
+    simulated = False
 
     def __init__(self) -> None:
         configured = os.environ.get("FLIGHTSCHOOL_KUBECONFIG") or os.environ.get("KUBECONFIG", "")
@@ -53,20 +54,34 @@ class ExternalCluster:
         self.context = os.environ.get("FLIGHTSCHOOL_CONTEXT") or None
         self.prefix = os.environ.get(
             "FLIGHTSCHOOL_NAMESPACE_PREFIX", f"fs-{os.environ.get('USER', 'learner')}-"
-        )
+        ).strip()
 
     def kubeconfig(self) -> Path:
         return self._kubeconfig
 
+    def _checked_prefix(self) -> str:
+        """A shared cluster holds other people's namespaces: lab namespaces must carry a
+        prefix of the learner's own, never the bare lab names."""
+        if not self.prefix:
+            raise ClusterError(
+                "FLIGHTSCHOOL_NAMESPACE_PREFIX is empty: on a shared cluster every learner "
+                "needs a prefix of their own (for example fs-alice-)"
+            )
+        return self.prefix
+
     def lab_namespace(self, name: str) -> str:
-        return name if name.startswith(self.prefix) else f"{self.prefix}{name}"
+        prefix = self._checked_prefix()
+        return name if name.startswith(prefix) else f"{prefix}{name}"
+
+    def _context(self) -> str | None:
+        return self.context
 
     def _kube(self) -> Kube:
         if not self._kubeconfig.exists():
             raise ClusterError(
                 f"no kubeconfig at {self._kubeconfig}: set KUBECONFIG or FLIGHTSCHOOL_KUBECONFIG"
             )
-        return Kube(self._kubeconfig, self.context)
+        return self.client()
 
     def missing_permissions(self, kube: Kube, namespace: str) -> list[str]:
         review = kube.raw(
@@ -107,19 +122,26 @@ class ExternalCluster:
         st.healthy = not st.problems
         return st
 
-    def up(self, progress: Progress = print) -> Status:
+    def up(self, progress: Progress = print, port: int | None = None) -> Status:
+        if port is not None:
+            raise ClusterError(
+                "the kubeconfig backend uses an existing cluster; its API server port is "
+                "in the kubeconfig, not chosen with --port"
+            )
         progress(
             f"Using the existing cluster from {self._kubeconfig}; learner namespaces start with {self.prefix!r}"
         )
         return self.status()
 
     def down(self, purge: bool = False) -> None:
-        """An existing cluster is not ours to stop; with purge, remove the learner's namespaces."""
+        """An existing cluster is not ours to stop; with purge, remove the namespaces Flight
+        School created for this learner (selected by their ownership labels, never by a name
+        prefix that someone else's namespace could share)."""
         if purge:
+            self._checked_prefix()
             kube = self._kube()
-            for ns in kube.list_objects("v1", "Namespace"):
-                if ns["metadata"]["name"].startswith(self.prefix):
-                    kube.delete("v1", "Namespace", ns["metadata"]["name"])
+            for name in owned_namespaces(kube):
+                kube.delete("v1", "Namespace", name)
 
     def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
         reset_namespace(self._kube(), self.lab_namespace(namespace), labels)

@@ -11,8 +11,16 @@ import os
 import shutil
 from pathlib import Path
 
+import yaml
+
 from flightschool.cluster import nodes as node_pool
-from flightschool.cluster.backend import ClusterError, Progress, Status, node_summary
+from flightschool.cluster.backend import (
+    ClientCache,
+    ClusterError,
+    Progress,
+    Status,
+    node_summary,
+)
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.cluster.namespaces import reset_namespace
 from flightschool.core.paths import data_dir, project_root
@@ -25,8 +33,9 @@ NEEDS = (
 )
 
 
-class KindCluster:
+class KindCluster(ClientCache):
     name = "kind"
+    simulated = False
 
     def __init__(self, cluster_name: str | None = None) -> None:
         self.cluster = cluster_name or os.environ.get("FLIGHTSCHOOL_CLUSTER_NAME", "flightschool")
@@ -71,11 +80,12 @@ class KindCluster:
         st.healthy = not st.problems and all(n["ready"] for n in st.nodes)
         return st
 
-    def up(self, progress: Progress = print) -> Status:
+    def up(self, progress: Progress = print, port: int | None = None) -> Status:
         pools = node_pool.load_pools()
         kind, _ = self._tools()
         self.state.mkdir(parents=True, exist_ok=True)
         if not self._exists(kind):
+            config = self._config(port)
             progress(
                 f"Creating kind cluster {self.cluster!r} (this pulls the node image the first time)"
             )
@@ -87,7 +97,7 @@ class KindCluster:
                     "--name",
                     self.cluster,
                     "--config",
-                    project_root() / "cluster" / "kind.yaml",
+                    config,
                     "--kubeconfig",
                     self.kubeconfig(),
                     "--wait",
@@ -130,6 +140,17 @@ class KindCluster:
                     content_type="application/merge-patch+json",
                 )
 
+    def _config(self, port: int | None) -> Path:
+        """cluster/kind.yaml, with the API server's port when one was asked for."""
+        source = project_root() / "cluster" / "kind.yaml"
+        if port is None:
+            return source
+        config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        config.setdefault("networking", {})["apiServerPort"] = port
+        target = self.state / "kind.yaml"
+        target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        return target
+
     def down(self, purge: bool = False) -> None:
         kind, _ = self._tools()
         if self._exists(kind):
@@ -141,4 +162,4 @@ class KindCluster:
         return name
 
     def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
-        reset_namespace(Kube(self.kubeconfig()), namespace, labels)
+        reset_namespace(self.client(), namespace, labels)

@@ -11,9 +11,12 @@ import time
 from typing import Any
 
 from flightschool.cluster.backend import ClusterError
-from flightschool.cluster.kube import Kube, KubeError, wait_until
+from flightschool.cluster.kube import Kube, KubeError, ResourceType, wait_until
+from flightschool.core.settings import learner_id
 
 MANAGED_LABEL = "lab.flightschool.io/managed"
+OWNER_LABEL = "lab.flightschool.io/owner"
+WIPE_DEADLINE = 30.0
 # Objects the control plane itself keeps in every namespace.
 _KEEP = {"ServiceAccount": "metadata.name!=default", "ConfigMap": "metadata.name!=kube-root-ca.crt"}
 
@@ -21,9 +24,17 @@ _KEEP = {"ServiceAccount": "metadata.name!=default", "ConfigMap": "metadata.name
 def reset_namespace(
     kube: Kube, namespace: str, labels: dict[str, str] | None = None, timeout: float = 30
 ) -> None:
-    """Leave `namespace` empty (but for the default ServiceAccount and CA bundle) with exactly `labels`."""
-    wanted = {MANAGED_LABEL: "true", **(labels or {})}
+    """Leave `namespace` empty (but for the default ServiceAccount and CA bundle) with exactly `labels`.
+
+    Only a namespace this learner's Flight School created is ever wiped: one without our
+    ownership labels (someone else's namespace that shares the name) is refused."""
+    owner = learner_id()
+    wanted = {MANAGED_LABEL: "true", OWNER_LABEL: owner, **(labels or {})}
     current = kube.get("v1", "Namespace", namespace)
+    if current is not None:
+        refusal = _not_ours(current, owner)
+        if refusal:
+            raise ClusterError(f"refusing to reset namespace {namespace}: {refusal}")
     if current is not None and (current.get("metadata") or {}).get("deletionTimestamp"):
         if not wait_until(lambda: kube.get("v1", "Namespace", namespace) is None, timeout, 0.1):
             raise ClusterError(f"namespace {namespace} is stuck terminating")
@@ -43,18 +54,67 @@ def reset_namespace(
         raise ClusterError(f"namespace {namespace} has no default ServiceAccount yet")
 
 
-def _wipe(kube: Kube, namespace: str) -> None:
-    for rtype in kube.collectable_types():
-        query = [("gracePeriodSeconds", "0"), ("propagationPolicy", "Background")]
-        if rtype.kind in _KEEP and rtype.group_version == "v1":
-            query.append(("fieldSelector", _KEEP[rtype.kind]))
+def _not_ours(namespace: dict[str, Any], owner: str) -> str:
+    labels = (namespace.get("metadata") or {}).get("labels") or {}
+    if labels.get(MANAGED_LABEL) != "true":
+        return "it exists but Flight School did not create it (no ownership label)"
+    if labels.get(OWNER_LABEL, owner) != owner:
+        return f"it belongs to learner {labels[OWNER_LABEL]!r}"
+    return ""
+
+
+def owned_namespaces(kube: Kube, owner: str | None = None) -> list[str]:
+    """The namespaces Flight School created for this learner, found by label, never by name."""
+    selector = f"{MANAGED_LABEL}=true,{OWNER_LABEL}={owner or learner_id()}"
+    return [n["metadata"]["name"] for n in kube.list_objects("v1", "Namespace", None, selector)]
+
+
+def _wipe(kube: Kube, namespace: str, deadline: float = WIPE_DEADLINE) -> None:
+    """Delete every collection at once (one request per kind, however many objects a
+    submission made), then wait until they are gone or the deadline passes."""
+    types = kube.collectable_types()
+    for rtype in types:
         try:
-            kube.raw("DELETE", rtype.path(namespace), query=query)
+            kube.raw("DELETE", rtype.path(namespace), query=_wipe_query(rtype))
         except KubeError as exc:
             if exc.status not in (404, 405):
                 raise
-    if not wait_until(lambda: not kube.list_objects("v1", "Pod", namespace), 20, 0.05):
-        raise ClusterError(f"pods in {namespace} are still terminating")
+    left: list[str] = []
+
+    def emptied() -> bool:
+        left[:] = _leftovers(kube, namespace, types)
+        return not left
+
+    if not wait_until(emptied, deadline, 0.1):
+        shown = ", ".join(left[:8]) + (f" and {len(left) - 8} more" if len(left) > 8 else "")
+        raise ClusterError(
+            f"namespace {namespace} is not empty after {deadline:g} s; still there: {shown}"
+        )
+
+
+def _wipe_query(rtype: ResourceType) -> list[tuple[str, str]]:
+    query = [("gracePeriodSeconds", "0"), ("propagationPolicy", "Background")]
+    if rtype.kind in _KEEP and rtype.group_version == "v1":
+        query.append(("fieldSelector", _KEEP[rtype.kind]))
+    return query
+
+
+def _leftovers(kube: Kube, namespace: str, types: list[ResourceType]) -> list[str]:
+    """What a wipe has not removed yet, as Kind/name (objects we keep are not counted).
+    Events are left out: they expire on their own and only describe the past."""
+    left = []
+    for rtype in types:
+        if rtype.kind == "Event":
+            continue
+        query = [("limit", "20")]
+        if rtype.kind in _KEEP and rtype.group_version == "v1":
+            query.append(("fieldSelector", _KEEP[rtype.kind]))
+        try:
+            items = kube.raw("GET", rtype.path(namespace), query=query).get("items", [])
+        except KubeError:
+            continue
+        left += [f"{rtype.kind}/{o['metadata']['name']}" for o in items]
+    return left
 
 
 def _set_metadata(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Difficulty, Slug
@@ -283,9 +283,26 @@ class ChartSpec(Strict):
     timeout: float = Field(default=120, gt=0, le=600)
 
 
+LAB_NAMESPACE_PREFIX = "lab-"
+
+
 class NamespaceSpec(Strict):
-    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=50)
+    name: str = Field(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        max_length=50,
+        description="Starts with `lab-`: resets wipe what a lab namespace holds.",
+    )
     labels: dict[str, str] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _inside_lab_prefix(cls, name: str) -> str:
+        if not name.startswith(LAB_NAMESPACE_PREFIX):
+            raise ValueError(
+                f"lab namespaces start with {LAB_NAMESPACE_PREFIX!r} (resets wipe them, so a lab "
+                "never names kube-system, default or anyone else's namespace)"
+            )
+        return name
 
 
 class LabSpec(Strict):

@@ -23,9 +23,10 @@ def project_root() -> Path:
 
 
 def data_dir() -> Path:
+    """The learner's own data (progress, workspaces, credentials): owner-only (0700)."""
     override = os.environ.get("FLIGHTSCHOOL_DATA_DIR")
     path = Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

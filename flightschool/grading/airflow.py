@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import AirflowConfigCheck, DagCheck, Lab, dependency_pairs
 from flightschool.dags.config import AirflowConfigError, generate_worker_pods, load_config
@@ -74,7 +75,10 @@ def run_step(
     *,
     simulated: bool,
     on_line: Callable[[str], None] | None = None,
+    learner: LearnerAccess,
 ) -> AirflowOutcome:
+    """Import the learner's DAG, then run it or make its worker pods. Whatever the learner's
+    files do on the cluster, they do as the learner (`learner`), never as the grader."""
     step = lab.spec.airflow
     assert step is not None
     out = AirflowOutcome(dag_id=step.dag_id)
@@ -117,7 +121,7 @@ def run_step(
                 dag_file,
                 step.dag_id,
                 home,
-                kubeconfig=kube.kubeconfig,
+                kubeconfig=learner.kubeconfig,
                 simulated_logs=simulated,
                 on_line=on_line,
                 timeout=step.timeout,
@@ -135,7 +139,7 @@ def run_step(
             pod_template=template if template and template.is_file() else None,
         )
         out.worker_pods, out.worker_error = worker.pods, worker.error
-        _create_worker_pods(kube, default, out)
+        _create_worker_pods(learner.client, default, out)
     return out
 
 

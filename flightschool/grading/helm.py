@@ -10,7 +10,6 @@ from typing import Any
 import yaml
 
 from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
-from flightschool.cluster.kube import Kube
 from flightschool.content.labs import HelmCheck, Lab
 from flightschool.core import yamlpos
 from flightschool.grading.artifacts import HelmOutcome
@@ -29,11 +28,14 @@ def chart_path(lab: Lab) -> Path:
 
 def run_step(
     lab: Lab,
-    kube: Kube,
     namespaces: Mapping[str, str],
     files: Path,
     on_line: Callable[[str], None] | None = None,
+    *,
+    learner_kubeconfig: Path,
 ) -> HelmOutcome:
+    """Render the chart with the learner's values; install it (as the learner, so the
+    release can only create what the learner could) when the lab says so."""
     spec = lab.spec.chart
     assert spec is not None
     say = on_line or (lambda _line: None)
@@ -68,7 +70,7 @@ def run_step(
         say(f"Installing release {spec.release} into {namespace} (helm upgrade --install)…")
         try:
             out.install_error = install(
-                chart, spec.release, namespace, values, kube.kubeconfig, spec.timeout
+                chart, spec.release, namespace, values, learner_kubeconfig, spec.timeout
             )
         except HelmError as exc:
             out.install_error = str(exc)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
+from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import Check, Lab
 from flightschool.grading import airflow, helm
@@ -30,14 +31,16 @@ def grade(
     files: Path | None = None,
     simulated: bool = True,
     on_output: Callable[[str], None] | None = None,
+    learner: LearnerAccess | None = None,
 ) -> Report:
     """Run the lab's checks visible in `visibility` (practice or exam). For a files lab,
     `files` is the learner's folder: the lab's Airflow or chart step runs on it first
-    (`on_output` gets its progress lines; `simulated`: pods do not really run)."""
+    (`on_output` gets its progress lines; `simulated`: pods do not really run), acting on
+    the cluster as `learner`, the learner's own least-privilege identity."""
     names = namespaces or {n: n for n in lab.spec.namespace_names()}
     default = lab.spec.namespace_names()[0]
     checks = [c for c in lab.spec.checks if c.visibility in (visibility, "both")]
-    artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output)
+    artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
     view = ClusterView(kube, names, default, artifacts)
     results = []
     for check in checks:
@@ -56,6 +59,7 @@ def _prepare(
     files: Path | None,
     simulated: bool,
     on_output: Callable[[str], None] | None,
+    learner: LearnerAccess | None,
 ) -> Artifacts:
     """The steps that must happen before the checks look: import or run the DAG, render or
     install the chart. Only for the check types that read them."""
@@ -63,12 +67,26 @@ def _prepare(
     if files is None:
         return artifacts
     types = {c.type for c in checks}
-    if lab.spec.airflow and types & {"dag", "airflow_config"}:
+    run_airflow = bool(lab.spec.airflow) and bool(types & {"dag", "airflow_config"})
+    run_chart = bool(lab.spec.chart) and "helm" in types
+    if not (run_airflow or run_chart):
+        return artifacts
+    if learner is None:
+        raise ValueError(f"grading {lab.id} runs the learner's files: their kubeconfig is needed")
+    if run_airflow:
         artifacts.airflow = airflow.run_step(
-            lab, kube, names, files, simulated=simulated, on_line=on_output
+            lab,
+            kube,
+            names,
+            files,
+            simulated=simulated,
+            on_line=on_output,
+            learner=learner,
         )
-    if lab.spec.chart and "helm" in types:
-        artifacts.helm = helm.run_step(lab, kube, names, files, on_line=on_output)
+    if run_chart:
+        artifacts.helm = helm.run_step(
+            lab, names, files, on_line=on_output, learner_kubeconfig=learner.kubeconfig
+        )
     return artifacts
 
 

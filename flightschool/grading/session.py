@@ -10,7 +10,9 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from flightschool.cluster import identity
 from flightschool.cluster.backend import Backend, ClusterError
+from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core.paths import data_dir
@@ -52,11 +54,12 @@ def _kube(backend: Backend) -> Kube:
         raise ClusterError(
             f"the lab cluster is not ready ({problems}); start it with `flightschool cluster up`"
         )
-    return Kube(backend.kubeconfig())
+    return backend.client()
 
 
 def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, str]:
-    """Fresh namespaces with the lab's labels, and the setup manifests applied."""
+    """Fresh namespaces with the lab's labels, the setup manifests applied, and a fresh
+    learner identity (tokens from before the reset stop working)."""
     kube = kube or _kube(backend)
     names = namespace_map(lab, backend)
     for spec in lab.spec.namespaces:
@@ -65,7 +68,34 @@ def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, s
         docs = read_files([lab.folder / s for s in lab.spec.setup])
         _recreate_cluster_scoped(kube, docs)
         apply_documents(lab, kube, docs, names, trusted=True)
+    identity.grant(kube, list(names.values()))
     return names
+
+
+def _identity(lab: Lab, backend: Backend) -> LearnerIdentity:
+    names = list(namespace_map(lab, backend).values())
+    return LearnerIdentity(names[0], tuple(names))
+
+
+def learner(lab: Lab, backend: Backend, kube: Kube) -> LearnerIdentity:
+    """The learner's identity in this lab, granted again if it went missing (a lab
+    started before identities existed, or a ServiceAccount the learner deleted)."""
+    found = _identity(lab, backend)
+    if kube.get("v1", "ServiceAccount", identity.LEARNER, found.namespace) is None:
+        return identity.grant(kube, list(found.namespaces))
+    return found
+
+
+def learner_kubeconfig_path(lab: Lab, backend: Backend) -> Path:
+    """Where `lab start` wrote the learner's kubeconfig (it may not exist yet)."""
+    return identity.kubeconfig_path(_identity(lab, backend))
+
+
+def learner_access(lab: Lab, backend: Backend, kube: Kube | None = None) -> LearnerAccess:
+    """A client acting as the learner and a kubeconfig with a fresh token for them (for
+    kubectl and for the child processes that run learner code): never the admin's."""
+    kube = kube or _kube(backend)
+    return identity.access(kube, learner(lab, backend, kube))
 
 
 def _recreate_cluster_scoped(kube: Kube, docs: list[Document]) -> None:
@@ -85,7 +115,10 @@ def _gone(kube: Kube, api_version: str, kind: str, name: str) -> bool:
 
 
 def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
-    prepare(lab, backend)
+    """Prepare the lab and copy the starter files; also writes the learner's kubeconfig."""
+    kube = _kube(backend)
+    prepare(lab, backend, kube)
+    identity.access(kube, _identity(lab, backend))
     target = workspace(lab)
     if fresh_workspace and target.exists():
         shutil.rmtree(target)
@@ -117,11 +150,12 @@ def check(
             visibility,
             progress,
             files=files,
-            simulated=backend.name == "embedded",
+            simulated=backend.simulated,
             on_output=on_output,
+            learner=learner_access(lab, backend, kube),
         )
     if folder is not None:
-        submit(lab, kube, folder, names)
+        submit(lab, learner(lab, backend, kube).client(kube), folder, names)
     return grade(lab, kube, names, visibility, progress)
 
 
@@ -149,7 +183,8 @@ def solve(lab: Lab, backend: Backend) -> list[str]:
         shutil.copytree(lab.solution, target)
         return [str(p.relative_to(target)) for p in sorted(target.rglob("*")) if p.is_file()]
     kube = _kube(backend)
-    return submit(lab, kube, lab.solution, namespace_map(lab, backend))
+    as_learner = learner(lab, backend, kube).client(kube)
+    return submit(lab, as_learner, lab.solution, namespace_map(lab, backend))
 
 
 def run_dag(
@@ -171,8 +206,8 @@ def run_dag(
         dag_file,
         step.dag_id,
         lab_home(lab.id),
-        kubeconfig=kube.kubeconfig,
-        simulated_logs=backend.name == "embedded",
+        kubeconfig=learner_access(lab, backend, kube).kubeconfig,
+        simulated_logs=backend.simulated,
         on_line=on_line,
         on_task=on_task,
         timeout=step.timeout,

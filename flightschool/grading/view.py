@@ -3,6 +3,8 @@
 Objects are listed once per (kind, namespace) and kept for the pass: every check sees the
 same snapshot. Lab namespace names are mapped to real ones (a workshop prefixes them).
 Python checks in a lab's checks.py receive this view, which has no way to change anything.
+Flight School's own objects in a lab namespace (the learner's ServiceAccount, Role and
+RoleBinding) are left out: checks see only what the lab and the learner made.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flightschool.cluster.identity import is_plumbing
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.grading.artifacts import Artifacts
 
@@ -44,7 +47,8 @@ class ClusterView:
         rtype = self._kube.resource_type(api_version, kind)
         key = (api_version, kind, ns if rtype.namespaced else None)
         if key not in self._cache:
-            self._cache[key] = self._kube.list_objects(api_version, kind, key[2])
+            listed = self._kube.list_objects(api_version, kind, key[2])
+            self._cache[key] = [o for o in listed if not is_plumbing(o)]
         items = self._cache[key]
         if labels:
             items = [

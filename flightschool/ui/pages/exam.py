@@ -154,7 +154,7 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             else:
                 st.caption(
                     f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
-                    f"(`export KUBECONFIG={get_backend().kubeconfig()}`). The cluster state is graded when you submit."
+                    f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend())}`). The cluster state is graded when you submit."
                 )
         flagged = st.checkbox(
             "Flag for review", value=item_id in run.flagged, key=f"flag:{run.attempt_id}:{item_id}"

@@ -14,7 +14,7 @@ import streamlit as st
 from flightschool.cluster.backend import Backend, get_backend
 from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.helm import ChartUnavailable
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import Lab
 from flightschool.dags.home import AirflowHomeError
 from flightschool.grading import session
@@ -77,7 +77,6 @@ def _cluster_panel(backend: Backend) -> bool:
                 f"{backend.name} cluster ready · {status.server_version} · {len(status.nodes)} nodes",
                 icon=":material/check_circle:",
             )
-            st.code(f"export KUBECONFIG={backend.kubeconfig()}", language="bash")
             return True
         for problem in status.problems[:3]:
             st.caption(problem)
@@ -98,6 +97,10 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
     target = session.workspace(lab)
     st.caption(f"Your files: `{target}`")
     started = target.exists()
+    kubeconfig = session.learner_kubeconfig_path(lab, backend)
+    if kubeconfig.exists():
+        st.caption("kubectl as you, inside this lab's namespaces:")
+        st.code(f"export KUBECONFIG={kubeconfig}", language="bash")
     if st.button(
         "Start lab" if not started else "Re-apply lab setup",
         key="lab_start",
@@ -309,7 +312,7 @@ def _live_view(lab: Lab, backend: Backend) -> None:
     @st.fragment(run_every=3)
     def live() -> None:
         try:
-            kube = Kube(backend.kubeconfig(), timeout=3)
+            kube = backend.client()
             for name in session.namespace_map(lab, backend).values():
                 pods = kube.list_objects("v1", "Pod", name)
                 st.caption(f"namespace {name}: {len(pods)} pod(s)")
