@@ -16,7 +16,6 @@ from flightschool.core.settings import learner_id
 
 MANAGED_LABEL = "lab.flightschool.io/managed"
 OWNER_LABEL = "lab.flightschool.io/owner"
-WIPE_DEADLINE = 30.0
 # Objects the control plane itself keeps in every namespace.
 _KEEP = {"ServiceAccount": "metadata.name!=default", "ConfigMap": "metadata.name!=kube-root-ca.crt"}
 
@@ -48,7 +47,7 @@ def reset_namespace(
             }
         )
     else:
-        _wipe(kube, namespace)
+        _wipe(kube, namespace, timeout)
         _set_metadata(kube, namespace, current, wanted)
     if not wait_until(lambda: kube.get("v1", "ServiceAccount", "default", namespace), 15, 0.05):
         raise ClusterError(f"namespace {namespace} has no default ServiceAccount yet")
@@ -69,7 +68,7 @@ def owned_namespaces(kube: Kube, owner: str | None = None) -> list[str]:
     return [n["metadata"]["name"] for n in kube.list_objects("v1", "Namespace", None, selector)]
 
 
-def _wipe(kube: Kube, namespace: str, deadline: float = WIPE_DEADLINE) -> None:
+def _wipe(kube: Kube, namespace: str, deadline: float) -> None:
     """Delete every collection at once (one request per kind, however many objects a
     submission made), then wait until they are gone or the deadline passes."""
     types = kube.collectable_types()
