@@ -12,9 +12,11 @@ import base64
 import copy
 import json
 import os
+import shutil
 import ssl
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,19 +70,33 @@ class Endpoint:
     context: str
 
 
-def _materialise(data: str | None, path: str | None, base: Path, suffix: str) -> str | None:
-    """Kubeconfigs hold credentials as files or base64 data; urllib3 wants files."""
-    if path:
-        return path if Path(path).is_absolute() else str((base / path).resolve())
-    if not data:
-        return None
-    handle, name = tempfile.mkstemp(prefix="flightschool-", suffix=suffix)
-    with os.fdopen(handle, "wb") as out:
-        out.write(base64.b64decode(data))
-    return name
+class _CredentialFiles:
+    """Kubeconfigs hold credentials as files or base64 data; urllib3 wants files. Data is
+    written into one private folder per client, removed when the client is garbage
+    collected (or the process exits), so no key is left behind in the temp folder."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+
+    def materialise(
+        self, data: str | None, path: str | None, base: Path, suffix: str
+    ) -> str | None:
+        if path:
+            return path if Path(path).is_absolute() else str((base / path).resolve())
+        if not data:
+            return None
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="flightschool-cred-"))
+        handle, name = tempfile.mkstemp(dir=self.folder, suffix=suffix)
+        with os.fdopen(handle, "wb") as out:
+            out.write(base64.b64decode(data))
+        return name
 
 
-def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
+def read_kubeconfig(
+    path: Path, context: str | None = None, files: _CredentialFiles | None = None
+) -> Endpoint:
+    files = files or _CredentialFiles()
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -100,15 +116,15 @@ def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
     user = named("users", ctx.get("user", "")) if ctx.get("user") else {}
     base = path.parent
     token = user.get("token")
-    cert = _materialise(
+    cert = files.materialise(
         user.get("client-certificate-data"), user.get("client-certificate"), base, ".crt"
     )
-    key = _materialise(user.get("client-key-data"), user.get("client-key"), base, ".key")
+    key = files.materialise(user.get("client-key-data"), user.get("client-key"), base, ".key")
     if user.get("exec"):
-        token, cert, key = _exec_credentials(user["exec"], base) or (token, cert, key)
+        token, cert, key = _exec_credentials(user["exec"], files) or (token, cert, key)
     return Endpoint(
         server=str(cluster.get("server", "")).rstrip("/"),
-        ca_file=_materialise(
+        ca_file=files.materialise(
             cluster.get("certificate-authority-data"),
             cluster.get("certificate-authority"),
             base,
@@ -123,7 +139,7 @@ def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
 
 
 def _exec_credentials(
-    spec: dict[str, Any], base: Path
+    spec: dict[str, Any], files: _CredentialFiles
 ) -> tuple[str | None, str | None, str | None] | None:
     """Run a kubeconfig exec credential plugin (cloud clusters) and read its ExecCredential."""
     env = {e["name"]: e["value"] for e in spec.get("env") or []}
@@ -134,11 +150,14 @@ def _exec_credentials(
         raise KubeError(f"the kubeconfig's credential plugin failed: {exc}") from exc
     cert = key = None
     if status.get("clientCertificateData"):
-        cert = _materialise(
-            base64.b64encode(status["clientCertificateData"].encode()).decode(), None, base, ".crt"
+        cert = files.materialise(
+            base64.b64encode(status["clientCertificateData"].encode()).decode(),
+            None,
+            Path(),
+            ".crt",
         )
-        key = _materialise(
-            base64.b64encode(status["clientKeyData"].encode()).decode(), None, base, ".key"
+        key = files.materialise(
+            base64.b64encode(status["clientKeyData"].encode()).decode(), None, Path(), ".key"
         )
     return status.get("token"), cert, key
 
@@ -147,7 +166,10 @@ class Kube:
     def __init__(self, kubeconfig: Path, context: str | None = None, timeout: float = 10.0) -> None:
         self.kubeconfig = kubeconfig
         self.timeout = timeout
-        self.endpoint = read_kubeconfig(kubeconfig, context)
+        credentials = _CredentialFiles()
+        self.endpoint = read_kubeconfig(kubeconfig, context, credentials)
+        if credentials.folder is not None:
+            weakref.finalize(self, shutil.rmtree, credentials.folder, ignore_errors=True)
         if not self.endpoint.server.startswith(("https://", "http://")):
             raise KubeError(
                 f"kubeconfig {kubeconfig}: server {self.endpoint.server!r} is not a URL"
@@ -163,6 +185,7 @@ class Kube:
         )
         self._types: dict[str, dict[str, ResourceType]] = {}
         self.acting_as: tuple[str, tuple[str, ...]] | None = None
+        self._shares_credentials_of: Kube | None = None
 
     def impersonating(self, user: str, groups: Iterable[str] = ()) -> Kube:
         """The same connection acting as another identity (Kubernetes impersonation): the
@@ -170,6 +193,7 @@ class Kube:
         exactly the learner's permissions while the credentials stay with the grader."""
         clone = copy.copy(self)
         clone.acting_as = (user, tuple(groups))
+        clone._shares_credentials_of = self  # keeps the credential files while in use
         return clone
 
     # ------------------------------------------------------------------ plumbing
