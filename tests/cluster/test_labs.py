@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from flightschool.cluster import identity
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.cluster.kube import Kube
@@ -27,9 +28,12 @@ LABS = sorted(load_catalog(project_root()).labs.values(), key=lambda lab: lab.id
 
 
 def _attempt(lab: Lab, kube: Kube, names: dict[str, str], folder: Path) -> Report:
+    """Submit as the learner does: with the learner's own, least-privilege identity."""
+    real = list(names.values())
+    learner = identity.access(kube, identity.LearnerIdentity(real[0], tuple(real)))
     if lab.spec.submission == "files":
-        return grade(lab, kube, names, "practice", files=folder)
-    submit(lab, kube, folder, names)
+        return grade(lab, kube, names, "practice", files=folder, learner=learner)
+    submit(lab, learner.client, folder, names)
     return grade(lab, kube, names, "practice")
 
 
