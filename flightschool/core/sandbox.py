@@ -398,7 +398,7 @@ def stop_reason(result: Supervised, limits: Limits) -> str:
     from flightschool.core.reaper import TOO_MANY_PROCESSES
 
     if result.stopped == "time":
-        return f"it did not finish within {limits.timeout:g} s"
+        return f"it took too long (more than {limits.timeout:g} s)"
     if result.stopped == "output":
         return f"it printed more than {limits.output // 1024**2} MB"
     if result.returncode == TOO_MANY_PROCESSES:
