@@ -88,6 +88,11 @@ def summarise(
     if why:
         raise DagImportError(f"importing the DAG file was stopped: {why}")
     found = _verified(result.channel, nonce, paths)
+    if found is None and result.channel:
+        raise DagImportError(
+            "the import's summary could not be confirmed: something other than the "
+            "importer wrote on its private channel"
+        )
     if found is None:
         tail = " | ".join(t for t in result.lines[-3:] if t.strip())
         raise DagImportError(
