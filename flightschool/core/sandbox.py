@@ -20,6 +20,7 @@ says so (`Sandboxed.notes`); `FLIGHTSCHOOL_MODE=workshop` refuses to run learner
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import os
@@ -229,17 +230,32 @@ def api_endpoint(kubeconfig: Path) -> tuple[str, int]:
     return url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "https" else 80)
 
 
+_FILE_FIELDS = {
+    "certificate-authority": "certificate-authority-data",
+    "client-certificate": "client-certificate-data",
+    "client-key": "client-key-data",
+}
+
+
 def local_kubeconfig(kubeconfig: Path, folder: Path) -> Path:
-    """The kubeconfig as seen from inside a sandbox whose only network is the forwarder
-    on 127.0.0.1: the same file when the server is already a loopback address, otherwise
-    a copy in `folder` pointing at 127.0.0.1 with the real name kept for TLS."""
+    """The kubeconfig as seen from inside a sandbox: a self-contained copy in `folder`
+    (files it names, such as a CA under the hidden data folder, inlined: only what this
+    kubeconfig grants enters the sandbox, not the folder of keys beside it), pointing at
+    127.0.0.1 where the server is elsewhere (its name kept for TLS), since the sandbox's
+    only network is the forwarder there."""
     host, port = api_endpoint(kubeconfig)
-    if host in ("127.0.0.1", "localhost", "::1"):
-        return kubeconfig
     config = yaml.safe_load(kubeconfig.read_text(encoding="utf-8"))
-    for entry in config["clusters"]:
-        entry["cluster"]["server"] = f"https://127.0.0.1:{port}"
-        entry["cluster"].setdefault("tls-server-name", host)
+    base = kubeconfig.parent
+    for section, key in (("clusters", "cluster"), ("users", "user")):
+        for entry in config.get(section) or []:
+            body = entry.get(key) or {}
+            for name, inline in _FILE_FIELDS.items():
+                if name in body:
+                    data = (base / body.pop(name)).read_bytes()
+                    body[inline] = base64.b64encode(data).decode()
+            if key == "cluster" and host not in ("127.0.0.1", "localhost", "::1"):
+                body["server"] = f"https://127.0.0.1:{port}"
+                body.setdefault("tls-server-name", host)
     copy = folder / "sandbox-kubeconfig"
     copy.write_text(yaml.safe_dump(config), encoding="utf-8")
     copy.chmod(0o600)
