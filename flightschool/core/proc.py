@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -41,18 +43,32 @@ def _environment(env: Mapping[str, str] | None, inherit: bool) -> dict[str, str]
     return merged
 
 
-def _limiter(limits: Mapping[str, int] | None) -> Callable[[], None] | None:
-    """Resource limits for untrusted code (learner DAGs): address space and CPU seconds."""
-    if not limits:
+def _limiter(
+    limits: Mapping[str, int] | None, cgroup_procs: Path | None = None
+) -> Callable[[], None] | None:
+    """Resource limits for untrusted code (learner DAGs): address space, CPU seconds,
+    file size and processes (the last binds only a non-root user); with `cgroup_procs`,
+    the child first joins that cgroup (a kernel-enforced process limit)."""
+    if not limits and cgroup_procs is None:
         return None
 
     def apply() -> None:
         import resource
 
-        if "memory" in limits:
-            resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
-        if "cpu" in limits:
-            resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"]))
+        if cgroup_procs is not None:
+            with contextlib.suppress(OSError):
+                cgroup_procs.write_text("0")
+        if not limits:
+            return
+        names = {
+            "memory": resource.RLIMIT_AS,
+            "cpu": resource.RLIMIT_CPU,
+            "file_size": resource.RLIMIT_FSIZE,
+            "processes": resource.RLIMIT_NPROC,
+        }
+        for key, which in names.items():
+            if key in limits:
+                resource.setrlimit(which, (limits[key], limits[key]))
 
     return apply
 
@@ -160,6 +176,144 @@ def stream(
     finally:
         if log:
             log.close()
+
+
+@dataclass
+class Supervised:
+    """What a supervised program did: its exit code, the last lines it printed, what it
+    wrote on its private channel, and why it was stopped ("" if it ended by itself)."""
+
+    returncode: int
+    lines: list[str]
+    channel: bytes = b""
+    stopped: str = ""
+    seconds: float = 0.0
+    output_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def supervise(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    timeout: float,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+    limits: Mapping[str, int] | None = None,
+    keep_lines: int = 400,
+    output_limit: int = 4 * 1024**2,
+    line_limit: int = 4000,
+    channel_env: str | None = None,
+    channel_limit: int = 16 * 1024**2,
+    grace: float = 2.0,
+    cgroup_procs: Path | None = None,
+) -> Supervised:
+    """Run untrusted code: environment given whole (nothing inherited), stdout and stderr
+    merged, streamed line by line and never held whole (the last `keep_lines` are kept;
+    past `output_limit` bytes the program is stopped), a wall-clock deadline, and, with
+    `channel_env`, a private pipe whose write end the child finds by the file descriptor
+    number in that variable (its output never mixes with stdout).
+
+    Stopping sends SIGTERM to the program's process group, then SIGKILL after `grace`
+    seconds: the program is expected to be the sandbox's reaper (or bwrap), which takes
+    every descendant with it. `stopped` says why: "time" or "output".
+    """
+    argv = [os.fspath(a) for a in args]
+    child_env = dict(env)
+    read_ch = write_ch = -1
+    if channel_env:
+        read_ch, write_ch = os.pipe()
+        child_env[channel_env] = str(write_ch)
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
+            argv,
+            cwd=cwd,
+            env=child_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_limiter(limits, cgroup_procs),
+            pass_fds=(write_ch,) if write_ch >= 0 else (),
+        )
+    except FileNotFoundError as exc:
+        for fd in (read_ch, write_ch):
+            if fd >= 0:
+                os.close(fd)
+        raise ToolError(f"{argv[0]}: program not found") from exc
+    if write_ch >= 0:
+        os.close(write_ch)
+    assert proc.stdout is not None
+    out_fd = proc.stdout.fileno()
+    lines: deque[str] = deque(maxlen=keep_lines)
+    channel = bytearray()
+    partial = b""
+    total = 0
+    stopped = ""
+    term_at: float | None = None
+    open_fds = {out_fd} | ({read_ch} if read_ch >= 0 else set())
+
+    def emit(raw: bytes) -> None:
+        text = raw[:line_limit].decode("utf-8", "replace").rstrip("\r")
+        if len(raw) > line_limit:
+            text += " [line cut]"
+        lines.append(text)
+        if on_line:
+            on_line(text)
+
+    def signal_group(sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+    try:
+        while open_fds:
+            now = time.monotonic()
+            if not stopped and now - started > timeout:
+                stopped = "time"
+            if stopped and term_at is None:
+                signal_group(signal.SIGTERM)
+                term_at = now
+            if term_at is not None and now - term_at > grace:
+                signal_group(signal.SIGKILL)
+                if proc.poll() is not None and now - term_at > 2 * grace:
+                    break  # something outside the group holds the pipe: stop reading
+            ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+            for fd in ready:
+                data = os.read(fd, 65536)
+                if not data:
+                    open_fds.discard(fd)
+                elif fd == out_fd:
+                    total += len(data)
+                    if total > output_limit and not stopped:
+                        stopped = "output"
+                    if stopped == "output":
+                        continue
+                    *complete, partial = (partial + data).split(b"\n")
+                    for raw in complete:
+                        emit(raw)
+                    if len(partial) > line_limit:
+                        emit(partial)
+                        partial = b""
+                elif len(channel) + len(data) <= channel_limit:
+                    channel += data
+        if partial and stopped != "output":
+            emit(partial)
+        try:
+            code = proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            signal_group(signal.SIGKILL)
+            code = proc.wait()
+    finally:
+        if proc.poll() is None:  # on_line raised: do not leave the program behind
+            signal_group(signal.SIGTERM)
+            time.sleep(0.1)
+            signal_group(signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()
+        if read_ch >= 0:
+            os.close(read_ch)
+    return Supervised(code, list(lines), bytes(channel), stopped, time.monotonic() - started, total)
 
 
 def spawn(

@@ -1,6 +1,6 @@
-"""Runs INSIDE a child process: loads the learner's airflow.cfg (AIRFLOW_CONFIG) and pod
-template the way Airflow does, and prints one JSON object. Started by
-`flightschool.dags.config`.
+"""Runs INSIDE a sandboxed child process: loads the learner's airflow.cfg (AIRFLOW_CONFIG)
+and pod template the way Airflow does, and writes one JSON object with the run's nonce on
+the private channel (see dags/probe.py). Started by `flightschool.dags.config`.
 
 Output: the options asked for (as Airflow reads them, defaults included), every option in
 the file that the installed Airflow and its providers do not define (with its line), and
@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-PREFIX = "FLIGHTSCHOOL-CONFIG "
+REFUSED_SUFFIXES = ("_cmd", "_secret")
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]")
 _OPTION = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]")
 
@@ -65,13 +65,27 @@ def probe(config_file: str, wanted: list[str], template: str | None) -> dict[str
     return out
 
 
+def refused_options(text: str) -> list[tuple[str, str, int]]:
+    """Options that make Airflow run a command or ask a secrets backend (`*_cmd`,
+    `*_secret`): (section, option, line) for each."""
+    return [
+        (section, option, line)
+        for section, option, line in _options_in_file(text)
+        if option.endswith(REFUSED_SUFFIXES)
+    ]
+
+
 def main(argv: list[str]) -> int:
+    from flightschool.dags.probe import open_channel
+
+    channel, nonce = open_channel()
     config_file, template, wanted = argv[0], argv[1] or None, argv[2:]
     try:
         result = probe(config_file, wanted, template)
     except Exception:
         result = {"error": traceback.format_exc().strip().splitlines()[-1]}
-    print(PREFIX + json.dumps(result), flush=True)
+    channel.write(json.dumps({"nonce": nonce, "result": result}).encode() + b"\n")
+    channel.close()
     return 0
 
 

@@ -1,5 +1,10 @@
-"""Runs INSIDE a child process, never in the app: imports DAG files with Airflow and prints
-one JSON summary per file on stdout. Started by `flightschool.dags.inspect`.
+"""Runs INSIDE a sandboxed child process, never in the app: imports DAG files with Airflow
+and writes one JSON summary per file on a private channel (not stdout, which the learner's
+code shares). Started by `flightschool.dags.inspect`.
+
+The channel is a pipe whose file descriptor number, and a per-run nonce, arrive in the
+environment; both are taken out of it before any learner code is imported, and the pipe
+is not inherited by programs the learner's code starts.
 
 For each file: import errors (with line), each DAG with its tasks, operator classes and
 dependencies, the KubernetesPodOperator arguments that matter, and the pod each KPO task
@@ -9,10 +14,23 @@ would create (built with `build_pod_request_obj`, without talking to a cluster).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import traceback
-from typing import Any
+from typing import Any, BinaryIO
+
+CHANNEL_ENV = "FLIGHTSCHOOL_CHANNEL_FD"
+NONCE_ENV = "FLIGHTSCHOOL_NONCE"
+
+
+def open_channel() -> tuple[BinaryIO, str]:
+    """The private channel and the run's nonce, removed from the environment."""
+    fd = int(os.environ.pop(CHANNEL_ENV))
+    nonce = os.environ.pop(NONCE_ENV)
+    os.set_inheritable(fd, False)
+    return os.fdopen(fd, "wb"), nonce
+
 
 KPO_FIELDS = (
     "image",
@@ -122,6 +140,7 @@ def summarise(path: str) -> dict[str, Any]:
 
 
 def main(paths: list[str]) -> int:
+    channel, nonce = open_channel()
     for path in paths:
         try:
             summary = summarise(path)
@@ -133,7 +152,9 @@ def main(paths: list[str]) -> int:
                 ],
                 "dags": [],
             }
-        print("FLIGHTSCHOOL-SUMMARY " + json.dumps(summary), flush=True)
+        channel.write(json.dumps({"nonce": nonce, "summary": summary}).encode() + b"\n")
+        channel.flush()
+    channel.close()
     return 0
 
 

@@ -1,6 +1,9 @@
-"""`airflow dags test` for a learner's DAG against the lab cluster: in a child process with
-time and memory limits, its output streamed line by line, and the run's outcome read from
-the lab's own metadata database afterwards."""
+"""`airflow dags test` for a learner's DAG against the lab cluster: in the sandbox
+(core/sandbox.py) whose only network is a forwarder to the API server of the kubeconfig it
+is given, its output streamed line by line, and the run's outcome read from the lab's own
+metadata database afterwards. That database is written by the run itself, so learner code
+can forge it: what earns points is cross-checked with the pods the grader saw
+(grading/airflow.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flightschool.core.proc import ToolError, stream
+from flightschool.core.proc import ToolError
+from flightschool.core.sandbox import (
+    Limits,
+    Policy,
+    SandboxUnavailable,
+    api_endpoint,
+    local_kubeconfig,
+    run_sandboxed,
+    stop_reason,
+)
 from flightschool.dags.home import DB_NAME, airflow_env
 
 RUN_TIMEOUT = 180.0
@@ -31,6 +43,7 @@ class DagRunResult:
     seconds: float
     output: list[str] = field(default_factory=list)
     error: str = ""
+    notes: list[str] = field(default_factory=list)  # what the sandbox could not isolate
 
     @property
     def succeeded(self) -> bool:
@@ -98,28 +111,44 @@ def test_dag(
                 states[task] = "running"
             on_task(_in_run_order(states, run_order))
 
+    try:
+        endpoint: tuple[str, int] | None = api_endpoint(kubeconfig)
+        kubeconfig = local_kubeconfig(kubeconfig, home)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        endpoint = None  # no usable kubeconfig: the run gets no network at all
     env = airflow_env(home, dags_folder=dag_file.parent, kubeconfig=kubeconfig)
     if simulated_logs:
         env["FLIGHTSCHOOL_SIMULATED_LOGS"] = "1"
+    limits = Limits(timeout=timeout, memory=MEMORY_LIMIT, cpu=int(timeout) + 5)
+    readable = [dag_file.parent] + ([kubeconfig] if kubeconfig.exists() else [])
+    policy = Policy(readable=tuple(readable), writable=(home,), api_server=endpoint, limits=limits)
     started = time.monotonic()
-    error = ""
+    error, notes = "", []
     try:
-        code = stream(
+        done = run_sandboxed(
             [sys.executable, "-m", "flightschool.dags.testrun", dag_id, str(dag_file)],
-            timeout=timeout,
-            on_line=line,
+            policy,
             env=env,
-            inherit_env=False,
-            limits={"memory": MEMORY_LIMIT},
             cwd=home,
+            on_line=line,
         )
-    except ToolError as exc:
-        code, error = -1, f"the DAG run was stopped: {exc}"
+        code, notes = done.returncode, done.notes
+        if why := stop_reason(done, limits):
+            error = f"the DAG run was stopped: {why}"
+    except (ToolError, SandboxUnavailable) as exc:
+        code, error = -1, f"the DAG run could not start: {exc}"
     state, tasks = task_states(home, dag_id)
     tasks = _in_run_order(tasks, run_order)
     if not error and code != 0 and not tasks:
         tail = " | ".join(t for t in list(output)[-3:] if t.strip())
         error = f"`airflow dags test` exited with {code}: {tail}"
     return DagRunResult(
-        dag_id, code, state, tasks, round(time.monotonic() - started, 2), list(output), error
+        dag_id,
+        code,
+        state,
+        tasks,
+        round(time.monotonic() - started, 2),
+        list(output),
+        error,
+        notes,
     )

@@ -27,11 +27,14 @@ WORKER_LABEL = "kubernetes_executor=True"
 
 class PodRecorder:
     """Watches a namespace while a DAG runs and keeps each new pod as first seen (the spec
-    the operator created), in creation order: the operator deletes its pods afterwards."""
+    the operator created), in creation order: the operator deletes its pods afterwards.
+    It also keeps the last phase it saw of each: the API server's view, which the learner's
+    code cannot forge the way it can forge the run's own database."""
 
     def __init__(self, kube: Kube, namespace: str, selector: str) -> None:
         self.kube, self.namespace, self.selector = kube, namespace, selector
         self.pods: dict[str, dict[str, Any]] = {}
+        self.phases: dict[str, str] = {}
         self._stop = threading.Event()
         self._before = {
             p["metadata"]["name"] for p in kube.list_objects("v1", "Pod", namespace, selector)
@@ -57,6 +60,10 @@ class PodRecorder:
                     new = name and name not in self._before
                     if event.get("type") in ("ADDED", "MODIFIED") and new:
                         self.pods.setdefault(str(name), pod)
+                    if new and name in self.pods:
+                        phase = (pod.get("status") or {}).get("phase")
+                        if phase:
+                            self.phases[str(name)] = str(phase)
             except KubeError:
                 time.sleep(0.2)
 
@@ -111,6 +118,8 @@ def run_step(
     except DagImportError as exc:
         out.import_error = str(exc)
         return out
+    for note in out.summary.notes:
+        say(note)
     if not out.summary.ok or step.dag_id not in {d["dag_id"] for d in out.summary.dags}:
         return out
     default = namespaces[lab.spec.namespace_names()[0]]
@@ -127,7 +136,9 @@ def run_step(
                 timeout=step.timeout,
             )
             time.sleep(0.3)  # the last pod's events reach the watch
-        out.pods = recorder.in_order()
+        out.pods, out.pod_phases = recorder.in_order(), dict(recorder.phases)
+        for note in out.run.notes:
+            say(note)
     elif step.action == "generate-yaml":
         say("Generating the executor's worker pods (airflow kubernetes generate-dag-yaml)…")
         template = files / step.pod_template if step.pod_template else None
@@ -244,6 +255,7 @@ def _run_problems(check: DagCheck, out: AirflowOutcome) -> list[str]:
     for task, state in check.task_states.items():
         if run.tasks.get(task) != state:
             problems.append(f"task {task} is {run.tasks.get(task) or 'not run'}, expected {state}")
+    problems += _unconfirmed(check, out)
     if check.pods:
         pods = out.pods
         if len(pods) < len(check.pods):
@@ -251,6 +263,44 @@ def _run_problems(check: DagCheck, out: AirflowOutcome) -> list[str]:
         for i, (expected, pod) in enumerate(zip(check.pods, pods, strict=False), 1):
             name = pod["metadata"]["name"]
             problems += [f"pod {i} ({name}): {m}" for m in match(expected, pod)[:2]]
+    return problems
+
+
+def _unconfirmed(check: DagCheck, out: AirflowOutcome) -> list[str]:
+    """Successes the run's database claims but the grader did not see. That database is
+    written by the run itself (learner code can forge it), so a task's success earns points
+    only when the grader's own watch saw its KubernetesPodOperator pod succeed."""
+    run = out.run
+    if run is None:
+        return []
+    claimed = [t for t, s in check.task_states.items() if s == "success" and run.tasks.get(t) == s]
+    if check.run_state == "success" and run.state == "success" and out.summary is not None:
+        dag = next((d for d in out.summary.dags if d["dag_id"] == out.dag_id), None)
+        claimed += [
+            t["task_id"] for t in (dag or {}).get("tasks", []) if t["task_id"] not in claimed
+        ]
+    kpo = {
+        task
+        for task, facts in (out.summary.tasks() if out.summary else {}).items()
+        if "kpo" in facts
+    }
+    succeeded = {
+        ((p["metadata"].get("labels") or {}).get("task_id"))
+        for p in out.pods
+        if out.pod_phases.get(p["metadata"]["name"]) == "Succeeded"
+    }
+    problems = []
+    for task in claimed:
+        if task not in kpo:
+            problems.append(
+                f"the outcome of task {task} could not be confirmed: only a "
+                "KubernetesPodOperator task's pod is seen by the grader"
+            )
+        elif task not in succeeded:
+            problems.append(
+                f"the outcome of task {task} could not be confirmed: the run says success, "
+                "but the grader saw no pod of that task succeed"
+            )
     return problems
 
 

@@ -19,6 +19,7 @@ class AirflowOutcome:
     import_error: str = ""
     run: DagRunResult | None = None
     pods: list[dict[str, Any]] = field(default_factory=list)  # created by the run, in order
+    pod_phases: dict[str, str] = field(default_factory=dict)  # last phase the grader saw
     config: ConfigFacts | None = None
     config_error: str = ""
     worker_pods: list[dict[str, Any]] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -62,9 +63,10 @@ def test_a_dag_that_loops_forever_hits_the_time_limit(tmp_path: Path) -> None:
 
 
 def test_dag_code_does_not_run_in_this_process(tmp_path: Path) -> None:
-    marker = tmp_path / "ran-in"
     path = tmp_path / "spy.py"
-    path.write_text(f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n")
-    summarise([path])
-    assert marker.read_text() != str(__import__("os").getpid())
+    path.write_text("import os\nraise RuntimeError(f'pid={os.getpid()} ppid={os.getppid()}')\n")
+    [summary] = summarise([path])
+    [error] = summary.import_errors
+    assert "pid=" in error["message"]
+    assert f"pid={os.getpid()} " not in error["message"]
     assert "flightschool.dags.probe" not in sys.modules

@@ -87,4 +87,4 @@ def test_a_task_that_never_ends_is_stopped_at_the_time_limit(tmp_path: Path) -> 
         timeout=25,
     )
     assert not result.succeeded
-    assert "did not finish within 25 s" in result.error
+    assert "took too long (more than 25 s)" in result.error
