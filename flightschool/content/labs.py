@@ -59,6 +59,12 @@ class ExpectCheck(CheckBase):
     count: int | None = Field(
         default=None, ge=0, description="With labels: how many objects must match."
     )
+    defaulted: list[str] = Field(
+        default=[],
+        description="Fields the API server must have filled in (LimitRange, defaulting), "
+        "not written by the submitter: no field manager may own them. Paths such as "
+        "`spec.containers[].resources.limits`.",
+    )
 
 
 class AbsentCheck(CheckBase):
@@ -89,15 +95,45 @@ class Subject(Strict):
         return self
 
 
-class CanICheck(CheckBase):
-    type: Literal["can_i"]
-    subject: Subject
-    verb: str
+class Permission(Strict):
+    """Verbs on a resource that a least-privilege check asks about. `namespace` defaults
+    to the check's; `cluster_wide` asks about every namespace at once."""
+
+    verbs: list[str] = Field(min_length=1)
     resource: str
     subresource: str | None = None
     group: str = ""
     namespace: str | None = None
+    cluster_wide: bool = False
+
+
+class CanICheck(CheckBase):
+    """SubjectAccessReviews: `verb` (or every one of `verbs`) on `resource` must be
+    `allowed` (or refused), and every permission under `denied` must be refused, so a
+    least-privilege check tests what the subject must not do as well as what it must."""
+
+    type: Literal["can_i"]
+    subject: Subject
+    verb: str | None = None
+    verbs: list[str] = []
+    resource: str | None = None
+    subresource: str | None = None
+    group: str = ""
+    namespace: str | None = None
     allowed: bool = True
+    denied: list[Permission] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> CanICheck:
+        if bool(self.verb or self.verbs) != bool(self.resource):
+            raise ValueError("give `resource` together with `verb` or `verbs`")
+        if not self.resource and not self.denied:
+            raise ValueError("say what to ask: `verb`/`verbs` and `resource`, or `denied`")
+        return self
+
+    @property
+    def asked_verbs(self) -> list[str]:
+        return [*([self.verb] if self.verb else []), *self.verbs]
 
 
 class ScheduledCheck(CheckBase):

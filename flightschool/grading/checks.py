@@ -42,7 +42,49 @@ def _describe(ref: ObjectRef) -> str:
 
 def _candidates(ref: ObjectRef, view: ClusterView) -> list[dict[str, Any]]:
     items = view.objects(ref.apiVersion, ref.kind, ref.namespace, ref.labels or None)
-    return [o for o in items if ref.name is None or o["metadata"]["name"] == ref.name]
+    return [_canonical(o) for o in items if ref.name is None or o["metadata"]["name"] == ref.name]
+
+
+# ResourceQuota keys that mean the same thing: `cpu` is `requests.cpu`, `memory` is
+# `requests.memory` (the API documents both spellings).
+_QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory"}
+
+
+def _canonical(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object with equivalent spellings brought to one form before matching."""
+    if obj.get("kind", "ResourceQuota") == "ResourceQuota" and "hard" in (obj.get("spec") or {}):
+        hard = dict(obj["spec"]["hard"] or {})
+        for short, long in _QUOTA_ALIASES.items():
+            if short in hard and long not in hard:
+                hard[long] = hard.pop(short)
+        return {**obj, "spec": {**obj["spec"], "hard": hard}}
+    return obj
+
+
+def _owned(fields: Any, path: list[str]) -> bool:
+    """Does a managedFields fieldsV1 tree own the field at `path` (`x[]` is any item)?"""
+    if not path:
+        return True
+    if not isinstance(fields, dict):
+        return False
+    head, rest = path[0], path[1:]
+    if head.endswith("[]"):
+        items = fields.get(f"f:{head[:-2]}")
+        return isinstance(items, dict) and any(
+            _owned(v, rest) for k, v in items.items() if k[:2] in ("k:", "i:", "v:")
+        )
+    return f"f:{head}" in fields and _owned(fields[f"f:{head}"], rest)
+
+
+def written_by_submitter(obj: dict[str, Any], path: str) -> list[str]:
+    """The field managers that wrote `path` (dotted, `[]` for list items) into the object.
+    Values filled in by defaulting or admission (a LimitRange) are owned by no manager."""
+    parts = path.split(".")
+    return [
+        str(entry.get("manager") or "?")
+        for entry in (obj.get("metadata") or {}).get("managedFields") or []
+        if _owned(entry.get("fieldsV1") or {}, parts)
+    ]
 
 
 def check_expect(check: ExpectCheck, view: ClusterView, _lab: Path) -> Outcome:
@@ -50,6 +92,14 @@ def check_expect(check: ExpectCheck, view: ClusterView, _lab: Path) -> Outcome:
     where = f" in namespace {view.real_namespace(check.object.namespace)}"
     if not found:
         return False, f"{check.message} (no {_describe(check.object)} found{where})"
+    for path in check.defaulted:
+        for obj in found:
+            writers = written_by_submitter(obj, path)
+            if writers:
+                return False, (
+                    f"{check.message} ({obj['metadata']['name']}: {path} was written by the "
+                    f"submission, not filled in by the API server)"
+                )
     matching = [o for o in found if not match(check.match, o, check.lists)]
     if check.count is not None:
         if len(matching) != check.count:
@@ -84,6 +134,65 @@ def check_rejected(check: RejectedCheck, view: ClusterView, _lab: Path) -> Outco
 
 
 def check_can_i(check: CanICheck, view: ClusterView, _lab: Path) -> Outcome:
+    user, groups = _subject(check, view)
+    wrong: list[str] = []
+    if check.resource:
+        for verb in check.asked_verbs:
+            wrong += _ask(
+                view,
+                user,
+                groups,
+                verb,
+                check.resource,
+                check.subresource,
+                check.group,
+                check.namespace,
+                check.allowed,
+            )
+    for perm in check.denied:
+        namespace = None if perm.cluster_wide else (perm.namespace or check.namespace)
+        for verb in perm.verbs:
+            wrong += _ask(
+                view,
+                user,
+                groups,
+                verb,
+                perm.resource,
+                perm.subresource,
+                perm.group,
+                namespace,
+                False,
+            )
+    if not wrong:
+        return True, ""
+    more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+    return False, f"{check.message} ({user} {'; '.join(wrong[:3])}{more})"
+
+
+def _ask(
+    view: ClusterView,
+    user: str,
+    groups: list[str],
+    verb: str,
+    resource: str,
+    subresource: str | None,
+    group: str,
+    namespace: str | None,
+    want: bool,
+) -> list[str]:
+    """[] when the answer is `want`, else one line saying what the subject may (not) do."""
+    allowed, reason = view.can_i(
+        verb, resource, namespace, user=user, groups=groups, subresource=subresource, group=group
+    )
+    if allowed == want:
+        return []
+    what = (f"{group}/" if group else "") + resource + (f"/{subresource}" if subresource else "")
+    where = f" in {view.real_namespace(namespace)}" if namespace else " cluster-wide"
+    verdict = "is allowed" if allowed else "is not allowed"
+    return [f"{verdict} to {verb} {what}{where}{': ' + reason if reason and allowed else ''}"]
+
+
+def _subject(check: CanICheck, view: ClusterView) -> tuple[str, list[str]]:
     subject = check.subject
     if subject.serviceaccount:
         sa_ns, _, sa_name = subject.serviceaccount.partition("/")
@@ -96,24 +205,7 @@ def check_can_i(check: CanICheck, view: ClusterView, _lab: Path) -> Outcome:
         ]
     else:
         user, groups = subject.user or "", [*subject.groups, "system:authenticated"]
-    allowed, reason = view.can_i(
-        check.verb,
-        check.resource,
-        check.namespace,
-        user=user,
-        groups=groups,
-        subresource=check.subresource,
-        group=check.group,
-    )
-    if allowed == check.allowed:
-        return True, ""
-    resource = check.resource + (f"/{check.subresource}" if check.subresource else "")
-    where = f" in {view.real_namespace(check.namespace)}" if check.namespace else " cluster-wide"
-    verdict = "is allowed" if allowed else "is not allowed"
-    return (
-        False,
-        f"{check.message} ({user} {verdict} to {check.verb} {resource}{where}{'; ' + reason if reason else ''})",
-    )
+    return user, groups
 
 
 def check_scheduled(check: ScheduledCheck, view: ClusterView, _lab: Path) -> Outcome:

@@ -1,7 +1,9 @@
 """Every lab, on the real embedded cluster: the starter fails exactly the checks lab.yaml
 names, the reference solution passes every check, and a reset leaves the namespace clean.
 Files labs (DAGs, executor config, Dockerfile, chart values) are graded from their folders;
-a chart lab without the official chart here skips with the reason the learner would see."""
+a chart lab without the official chart here skips with the reason the learner would see.
+Then the corpus (tests/lab_corpus.py): submissions written differently from the reference
+must pass every check, near misses must fail exactly the checks they name."""
 
 from __future__ import annotations
 
@@ -20,11 +22,21 @@ from flightschool.grading import session
 from flightschool.grading.helm import chart_path
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
-from flightschool.grading.submit import submit
+from flightschool.grading.submit import SubmissionError, submit
+from tests.lab_corpus import Case, load_cases
 
 pytestmark = pytest.mark.cluster
 
 LABS = sorted(load_catalog(project_root()).labs.values(), key=lambda lab: lab.id)
+CASES = [(lab, case) for lab in LABS for case in load_cases(lab.id)]
+
+
+def _skip_without_chart(lab: Lab) -> None:
+    if lab.spec.chart is not None:
+        try:
+            chart_path(lab)
+        except ChartUnavailable as exc:
+            pytest.skip(str(exc))
 
 
 def _attempt(lab: Lab, kube: Kube, names: dict[str, str], folder: Path) -> Report:
@@ -41,11 +53,7 @@ def _attempt(lab: Lab, kube: Kube, names: dict[str, str], folder: Path) -> Repor
 def test_starter_fails_then_solution_passes_then_reset_is_clean(
     lab: Lab, embedded: EmbeddedCluster, kube: Kube
 ) -> None:
-    if lab.spec.chart is not None:
-        try:
-            chart_path(lab)
-        except ChartUnavailable as exc:
-            pytest.skip(str(exc))
+    _skip_without_chart(lab)
     names = session.prepare(lab, embedded, kube)
     starter = _attempt(lab, kube, names, lab.starter)
     failed = sorted(c.id for c in starter.checks if not c.passed)
@@ -62,3 +70,26 @@ def test_starter_fails_then_solution_passes_then_reset_is_clean(
     session.prepare(lab, embedded, kube)
     for ns in names.values():
         assert kube.list_objects("v1", "Pod", ns) == []
+
+
+@pytest.mark.parametrize(
+    ("lab", "case"), CASES, ids=[f"{lab.id}/{case.name}" for lab, case in CASES]
+)
+def test_corpus_case_grades_as_expected(
+    lab: Lab, case: Case, embedded: EmbeddedCluster, kube: Kube, tmp_path: Path
+) -> None:
+    _skip_without_chart(lab)
+    names = session.prepare(lab, embedded, kube)
+    folder = case.materialise(lab, tmp_path)
+    try:
+        report = _attempt(lab, kube, names, folder)
+    except SubmissionError as exc:  # admission refused part of it: grade what got in
+        assert not case.correct, f"a correct variant was refused: {exc}"
+        report = grade(lab, kube, names, "practice")
+    failed = {c.id: c.message for c in report.checks if not c.passed}
+    if case.correct:
+        assert not failed, f"a correct variant was rejected: {failed}"
+    else:
+        assert sorted(failed) == list(case.fails), (
+            f"{case.why}: expected to fail exactly {list(case.fails)}, failed {failed}"
+        )

@@ -38,7 +38,9 @@ def k8s_dag():
         ),
         env_vars=[
             V1EnvVar(name="DATABASE_URL", value="postgresql://warehouse:5432/analytics"),
-            V1EnvVar(name="API_KEY", valueFrom={"secretKeyRef": {"name": "api-secret", "key": "key"}}),
+            V1EnvVar(
+                name="API_KEY", valueFrom={"secretKeyRef": {"name": "api-secret", "key": "key"}}
+            ),
         ],
         get_logs=True,
     )

@@ -89,3 +89,48 @@ def test_ordered_accepts_the_same_order_with_noise_between(expected: list[int]) 
 def test_quantities_compare_by_value(mebibytes: int) -> None:
     assert match({"m": f"{mebibytes}Mi"}, {"m": f"{mebibytes * 1024}Ki"}) == []
     assert match({"m": f"{mebibytes}Mi"}, {"m": f"{mebibytes + 1}Mi"})
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "python:3.12-slim",
+        "docker.io/library/python:3.12-slim",
+        "index.docker.io/library/python:3.12-slim",
+        "python:3.12-slim@sha256:" + "a" * 64,
+    ],
+)
+def test_images_compare_as_references(image: str) -> None:
+    assert match({"image": "python:3.12-slim"}, {"image": image}) == []
+
+
+@pytest.mark.parametrize(
+    "image", ["python:3.12", "python", "python:latest", "quay.io/library/python:3.12-slim"]
+)
+def test_other_images_differ(image: str) -> None:
+    assert match({"image": "python:3.12-slim"}, {"image": image})
+
+
+def test_placeholders_tie_two_fields_by_any_name() -> None:
+    expected = {
+        "volumes": [{"name": "${v}", "persistentVolumeClaim": {"claimName": "data-pvc"}}],
+        "containers": [{"volumeMounts": [{"name": "${v}", "mountPath": "/data"}]}],
+    }
+    pod = {
+        "volumes": [
+            {"name": "scratch", "emptyDir": {}},
+            {"name": "d", "persistentVolumeClaim": {"claimName": "data-pvc"}},
+        ],
+        "containers": [
+            {
+                "volumeMounts": [
+                    {"name": "scratch", "mountPath": "/tmp"},
+                    {"name": "d", "mountPath": "/data"},
+                ]
+            }
+        ],
+    }
+    assert match(expected, pod) == []
+    pod["containers"][0]["volumeMounts"] = [{"name": "scratch", "mountPath": "/data"}]
+    misses = match(expected, pod)
+    assert misses and "expected 'd', found 'scratch'" in str(misses[0])

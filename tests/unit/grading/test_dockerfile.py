@@ -76,3 +76,24 @@ def test_a_missing_dockerfile_is_a_failed_check_not_a_crash(tmp_path: Path) -> N
     view = ClusterView(None, {}, "ns", Artifacts(files=tmp_path))  # type: ignore[arg-type]
     passed, message = check_dockerfile(_check("runs-as-airflow"), view, tmp_path)
     assert not passed and "Dockerfile is missing" in message
+
+
+def test_lab_10_corpus_without_a_cluster() -> None:
+    """Every Dockerfile of lab 10's corpus, rule by rule: the spellings of one fact all
+    pass, and each near miss breaks exactly the rules it names."""
+    from flightschool.content.catalog import load_catalog
+    from flightschool.content.labs import DockerfileCheck
+    from flightschool.core.paths import project_root
+    from flightschool.grading.dockerfile import RULES, parse
+    from tests.lab_corpus import load_cases
+
+    lab = load_catalog(project_root()).labs["10-custom-image"]
+    checks = [c for c in lab.spec.checks if isinstance(c, DockerfileCheck)]
+    outcomes = {}
+    for case in load_cases(lab.id):
+        instructions = parse(case.folder / "Dockerfile")
+        outcomes[case.name] = (
+            sorted(c.id for c in checks if RULES[c.rule](instructions, c)),
+            list(case.fails),
+        )
+    assert {k: v for k, v in outcomes.items() if v[0] != v[1]} == {}
