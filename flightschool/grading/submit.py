@@ -4,6 +4,7 @@ file and line of the document."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from flightschool.cluster.identity import SYSTEM_LABEL
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core.yamlpos import SourceError
@@ -148,9 +150,67 @@ def apply_documents(
         applied.append(f"{doc.body['kind']}/{doc.body['metadata']['name']}")
         if body["kind"] == "ResourceQuota":
             _wait_quota_enforced(kube, body)
+    if any(d.body["kind"] in RBAC_KINDS for d in docs):
+        wait_rbac_settled(kube, names[default])
     if errors:
         raise SubmissionError(errors)
     return applied
+
+
+RBAC_KINDS = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
+
+
+def wait_rbac_settled(kube: Kube, namespace: str, timeout: float = 10) -> None:
+    """The authorizer reads roles and bindings from caches that trail the API server by a
+    moment, so a check right after a submission could judge the old permissions. A
+    sentinel role and binding made after the learner's reach those caches in order: once
+    the authorizer grants the sentinel, it knows everything submitted before it."""
+    token = uuid.uuid4().hex[:10]
+    name, user = f"flightschool-settle-{token}", f"flightschool:settle:{token}"
+    meta = {"name": name, "namespace": namespace, "labels": {SYSTEM_LABEL: "settle"}}
+    rbac = "rbac.authorization.k8s.io/v1"
+    rule = {
+        "apiGroups": [""],
+        "resources": ["configmaps"],
+        "resourceNames": [name],
+        "verbs": ["get"],
+    }
+    kube.create({"apiVersion": rbac, "kind": "Role", "metadata": meta, "rules": [rule]})
+    try:
+        kube.create(
+            {
+                "apiVersion": rbac,
+                "kind": "RoleBinding",
+                "metadata": meta,
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                "subjects": [
+                    {"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}
+                ],
+            }
+        )
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "LocalSubjectAccessReview",
+            "metadata": {"namespace": namespace},
+            "spec": {
+                "user": user,
+                "resourceAttributes": {
+                    "namespace": namespace,
+                    "verb": "get",
+                    "resource": "configmaps",
+                    "name": name,
+                },
+            },
+        }
+        path = f"/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews"
+        wait_until(
+            lambda: bool((kube.raw("POST", path, review).get("status") or {}).get("allowed")),
+            timeout,
+            0.02,
+        )
+    finally:
+        kube.delete(rbac, "RoleBinding", name, namespace)
+        kube.delete(rbac, "Role", name, namespace)
 
 
 def _wait_quota_enforced(kube: Kube, body: dict[str, Any], timeout: float = 15) -> None:

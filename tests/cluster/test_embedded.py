@@ -166,7 +166,8 @@ def test_subject_access_review_follows_rbac(kube: Kube, namespace: str) -> None:
         namespace,
     )
     user = f"system:serviceaccount:{namespace}:reader"
-    assert kube.can_i("list", "pods", namespace, user=user)[0]
+    # the authorizer sees a new binding moments after it is stored
+    assert wait_until(lambda: kube.can_i("list", "pods", namespace, user=user)[0], 10, 0.05)
     assert kube.can_i("get", "pods", namespace, user=user, subresource="log")[0]
     assert not kube.can_i("delete", "pods", namespace, user=user)[0]
     assert not kube.can_i("list", "pods", "default", user=user)[0]
