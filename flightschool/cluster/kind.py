@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flightschool.cluster import nodes as node_pool
 from flightschool.cluster.backend import ClusterError, Progress, Status, node_summary
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import Kube, KubeError, segment
 from flightschool.cluster.namespaces import reset_namespace
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, run
@@ -114,7 +114,7 @@ class KindCluster:
         for name, pool in zip(workers, pools.pools, strict=False):
             kube.raw(
                 "PATCH",
-                f"/api/v1/nodes/{name}",
+                f"/api/v1/nodes/{segment(name)}",
                 {
                     "metadata": {"labels": pool.labels},
                     "spec": {"taints": [t.model_dump() for t in pool.taints]},
@@ -125,7 +125,7 @@ class KindCluster:
             if extended:
                 kube.raw(
                     "PATCH",
-                    f"/api/v1/nodes/{name}/status",
+                    f"/api/v1/nodes/{segment(name)}/status",
                     {"status": {"capacity": extended, "allocatable": extended}},
                     content_type="application/merge-patch+json",
                 )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Difficulty, Slug
-from flightschool.core import yamlpos
+from flightschool.core import safeyaml, yamlpos
 
 Backend = Literal["embedded", "kind", "kubeconfig"]
 
@@ -373,9 +373,7 @@ class Lab:
 def load_lab(folder: Path) -> Lab:
     path = folder / "lab.yaml"
     try:
-        located = yamlpos.load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContentLoadError([ContentError(path, 1, f"cannot read: {exc.strerror}")]) from exc
+        located = yamlpos.load_file(path)
     except yamlpos.YAMLSyntaxError as exc:
         raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
     try:
@@ -430,7 +428,12 @@ def _check_functions(path: Path) -> set[str]:
     """Names of check_* functions, read without importing the file."""
     if not path.exists():
         return set()
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    try:
+        tree = ast.parse(safeyaml.read_text(path), filename=str(path))
+    except safeyaml.YAMLSyntaxError as exc:
+        raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
+    except SyntaxError as exc:
+        raise ContentLoadError([ContentError(path, exc.lineno or 1, f"{exc.msg}")]) from exc
     return {
         n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("check_")
     }

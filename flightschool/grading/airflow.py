@@ -12,6 +12,7 @@ from typing import Any
 
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import AirflowConfigCheck, DagCheck, Lab, dependency_pairs
+from flightschool.core import safeyaml
 from flightschool.dags.config import AirflowConfigError, generate_worker_pods, load_config
 from flightschool.dags.home import AirflowHomeError, lab_home
 from flightschool.dags.inspect import DagImportError, summarise
@@ -92,6 +93,8 @@ def run_step(
             out.config_error = f"{step.config} is missing from your files"
         elif template is not None and not template.is_file():
             out.config_error = f"{step.pod_template} is missing from your files"
+        elif template is not None and (refused := safeyaml.problem(template)):
+            out.config_error = refused
         else:
             say("Loading your configuration with Airflow…")
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import Kube, KubeError, segment
 from flightschool.grading.artifacts import Artifacts
 
 
@@ -79,7 +79,7 @@ class ClusterView:
         try:
             text = self._kube.raw(
                 "GET",
-                f"/api/v1/namespaces/{self.real_namespace(namespace)}/pods/{pod}/log",
+                f"/api/v1/namespaces/{segment(self.real_namespace(namespace))}/pods/{segment(pod)}/log",
                 query=query,
             )
         except KubeError as exc:
