@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flightschool.progress import migrations
@@ -77,14 +78,19 @@ class ProgressStore:
             raise ProfileError("a profile needs a name")
         if len(clean) > MAX_NAME:
             raise ProfileError(f"a profile name has at most {MAX_NAME} characters")
-        with self._tx() as s:
-            found = s.scalar(select(Profile.id).where(Profile.name == clean))
-            if found is not None:
-                return found
-            profile = Profile(name=clean)
-            s.add(profile)
-            s.flush()
-            return profile.id
+        for _attempt in range(2):  # a second process may create the same name meanwhile
+            try:
+                with self._tx() as s:
+                    found = s.scalar(select(Profile.id).where(Profile.name == clean))
+                    if found is not None:
+                        return found
+                    profile = Profile(name=clean)
+                    s.add(profile)
+                    s.flush()
+                    return profile.id
+            except IntegrityError:
+                continue
+        raise ProfileError(f"could not create the profile {clean!r}; try again")
 
     def _profile_id(self, s: Session, name: str) -> int:
         found = s.scalar(select(Profile.id).where(Profile.name == name))

@@ -165,3 +165,40 @@ def test_pending_migration_steps_run_in_order(tmp_path: Path) -> None:
     assert ran == [2, 3]
     with pytest.raises(migrations.SchemaTooNew, match="version 3"):
         migrations.migrate(engine)
+
+
+def _open_at(url: str, start: float) -> str:
+    """One process opening the store at `start` (wall clock): its schema version or error."""
+    import time
+
+    time.sleep(max(0.0, start - time.time()))
+    try:
+        store = ProgressStore(make_engine(url))
+        store.ensure_profile("ana")
+        return str(store.version)
+    except Exception as exc:  # reported, so the test names what went wrong
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_many_processes_opening_a_fresh_store_at_once(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    import multiprocessing
+    import time
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        with make_engine(url).begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    processes = 8
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        start = time.time() + 6.0  # every child is up and imported by then
+        results = pool.starmap(_open_at, [(url, start)] * processes)
+    assert results == [str(migrations.latest())] * processes
+    store = ProgressStore(make_engine(url))
+    assert store.profiles() == ["ana"]
+    with store.engine.connect() as conn:
+        assert migrations.current_version(conn) == migrations.latest()
