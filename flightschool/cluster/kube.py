@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import urllib3
-import yaml
 
+from flightschool.core import safeyaml
 from flightschool.core.proc import ToolError, run
 
 FIELD_MANAGER = "flightschool"
@@ -50,6 +50,10 @@ class KubeError(RuntimeError):
         super().__init__(message)
         self.status = status
         self.reason = reason
+
+
+class ClusterUnreachable(KubeError):
+    """The API server did not answer at all: the cluster stopped, or never started."""
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,11 @@ def _materialise(data: str | None, path: str | None, base: Path, suffix: str) ->
 
 def read_kubeconfig(path: Path, context: str | None = None) -> Endpoint:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise KubeError(f"cannot read kubeconfig {path}: {exc}") from exc
+        doc = safeyaml.load_file(path) or {}
+    except safeyaml.YAMLSyntaxError as exc:
+        raise KubeError(f"cannot read kubeconfig {path}:{exc.line}: {exc.message}") from exc
+    if not isinstance(doc, dict):
+        raise KubeError(f"kubeconfig {path} is not a YAML mapping")
 
     def named(section: str, name: str) -> dict[str, Any]:
         for item in doc.get(section) or []:
@@ -214,7 +220,7 @@ class Kube:
                 timeout=urllib3.Timeout(total=timeout or self.timeout),
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeError(
+            raise ClusterUnreachable(
                 f"the Kubernetes API at {self.endpoint.server} is not reachable: {exc}"
             ) from exc
         text = response.data.decode("utf-8", errors="replace")
