@@ -6,6 +6,7 @@ app is killed a moment later.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flightschool.progress import export, migrations
@@ -38,6 +39,19 @@ MAX_NAME = 80
 
 class ProfileError(ValueError):
     pass
+
+
+class StoreFull(RuntimeError):
+    """The database could not grow: the write was rolled back, earlier ones are intact."""
+
+
+def _disk_full(exc: OperationalError) -> bool:
+    orig = exc.orig
+    return (
+        "database or disk is full" in str(orig)
+        or getattr(orig, "sqlstate", None) == "53100"  # PostgreSQL disk_full
+        or (isinstance(orig, OSError) and orig.errno == errno.ENOSPC)
+    )
 
 
 @dataclass(frozen=True)
@@ -64,8 +78,16 @@ class ProgressStore:
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            if _disk_full(exc):
+                raise StoreFull(
+                    "Your progress could not be saved: the disk is full. Nothing saved before "
+                    "was lost; free some space and try again."
+                ) from exc
+            raise
 
     # ------------------------------------------------------------------ profiles
     def profiles(self) -> list[str]:

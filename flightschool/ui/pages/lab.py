@@ -16,6 +16,7 @@ from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import Lab
+from flightschool.core import textfiles
 from flightschool.dags.home import AirflowHomeError
 from flightschool.grading import session
 from flightschool.grading.helm import chart_path
@@ -144,17 +145,26 @@ def _editor(lab: Lab) -> None:
         return
     tabs = st.tabs([str(p.relative_to(target)) for p in files])
     for tab, path in zip(tabs, files, strict=True):
+        try:
+            current = textfiles.read(path)
+        except textfiles.TextFileError as exc:
+            tab.error(f"{exc}: edit this file outside the app, or restore the starter files.")
+            continue
         with tab, st.form(f"edit:{lab.id}:{path.relative_to(target)}", border=False):
             text = st.text_area(
                 str(path.relative_to(target)),
-                path.read_text(encoding="utf-8"),
+                current,
                 height=320,
                 label_visibility="collapsed",
                 key=f"text:{lab.id}:{path}",
             )
             if st.form_submit_button("Save"):
-                path.write_text(text, encoding="utf-8")
-                st.toast(f"Saved {path.name}")
+                try:
+                    textfiles.save(path, text)
+                except textfiles.TextFileError as exc:
+                    st.error(f"{exc} Your edits are still here: free some space and save again.")
+                else:
+                    st.toast(f"Saved {path.name}")
 
 
 def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:

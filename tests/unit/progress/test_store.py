@@ -279,3 +279,29 @@ def test_uploaded_bytes_are_refused_with_a_reason(raw: bytes, words: str) -> Non
 
     with pytest.raises(ExportError, match=re.escape(words)):
         parse_bytes(raw)
+
+
+def test_a_full_disk_is_named_and_nothing_saved_is_lost(tmp_path: Path) -> None:
+    """SQLite's max_page_count makes the database file really unable to grow (SQLITE_FULL)."""
+    from sqlalchemy import event
+
+    from flightschool.progress.store import StoreFull
+
+    url = f"sqlite:///{tmp_path / 'full.db'}"
+    ProgressStore(make_engine(url)).ensure_profile("ana")
+    engine = make_engine(url)
+    pages = (tmp_path / "full.db").stat().st_size // 4096 + 8
+
+    @event.listens_for(engine, "connect")
+    def _cap(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")  # type: ignore[attr-defined]
+
+    store = ProgressStore(engine)
+    store.set_complete("ana", "01-a")
+    with pytest.raises(StoreFull, match="the disk is full"):
+        for i in range(2000):
+            store.log("ana", "big", f"r{i}", {"blob": "x" * 4000})
+    engine.dispose()
+    reopened = ProgressStore(make_engine(url))
+    assert reopened.completed_lessons("ana") == {"01-a"}
+    assert reopened.profiles() == ["ana"]
