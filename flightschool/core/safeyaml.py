@@ -78,13 +78,13 @@ class _BoundedLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
-        self._aliases = 0
+        self.aliases = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, AliasEvent):
-            self._aliases += 1
-            if self._aliases > self.limits.max_aliases:
+            self.aliases += 1
+            if self.aliases > self.limits.max_aliases:
                 raise YAMLSyntaxError(
                     _line(event.start_mark),
                     f"more than {self.limits.max_aliases} aliases (*name) in one document",
@@ -101,7 +101,7 @@ class _BoundedLoader(yaml.SafeLoader):
         return node
 
     def compose_document(self) -> yaml.Node | None:
-        self._aliases = 0
+        self.aliases = 0
         node = super().compose_document()
         return node
 
@@ -128,7 +128,8 @@ def compose_all(text: str, limits: Limits = DEFAULT, line_offset: int = 0) -> li
                 )
             node = loader.get_node()
             if node is not None:
-                _check_expansion(node, limits)
+                if loader.aliases:  # without aliases, size and depth were checked above
+                    _check_expansion(node, limits)
                 nodes.append(node)
     except YAMLSyntaxError as exc:
         raise YAMLSyntaxError(exc.line + line_offset, exc.message) from exc

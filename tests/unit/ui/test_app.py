@@ -53,3 +53,29 @@ def test_a_full_disk_is_a_message_on_the_page(
     assert not at.exception
     assert any("the disk is full" in e.value for e in at.error)
     assert ProgressStore(_REAL_MAKE_ENGINE(url)).profiles() == ["learner"]
+
+
+def test_broken_content_files_leave_the_rest_of_the_app_working(course: Path) -> None:
+    (course / "lessons" / "03-binary.md").write_bytes(b"---\nid: 03-binary\n\xff\xfe\n---\n")
+    (course / "lessons" / "04-deep.md").write_text(
+        "---\nid: 04-deep\ntitle: " + "[" * 3000 + "\n---\nBody\n"
+    )
+    (course / "quizzes" / "03-python.yaml").write_text(
+        "id: 03-python\nlesson: 01-basics\nquestions:\n  - !!python/object/apply:os.system [id]\n"
+    )
+    (course / "exams" / "bomb.yaml").write_text(
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        )
+    )
+    for page in ("home", "quizzes", "exam", "lesson:01-basics", "lesson:03-binary"):
+        at = AppTest.from_function(_open, args=(page,), default_timeout=30).run()
+        assert not at.exception, page
+    home = AppTest.from_function(_open, args=("home",), default_timeout=30).run()
+    errors = "\n".join(e.value for e in home.error)
+    assert "lessons/03-binary.md:3" in errors and "not UTF-8" in errors
+    assert "lessons/04-deep.md:3" in errors and "nested deeper" in errors
+    lesson = AppTest.from_function(_open, args=("lesson:01-basics",), default_timeout=30).run()
+    assert [h.value for h in lesson.header][:2] == ["Overview", "The idea"]
