@@ -128,13 +128,17 @@ def run_step(
             time.sleep(0.3)  # the last pod's events reach the watch
         out.pods = recorder.in_order()
     elif step.action == "generate-yaml":
+        cfg = files / step.config if step.config else None
+        if cfg is not None and not cfg.is_file():
+            out.worker_error = f"no worker pods: {step.config} is missing from your files"
+            return out
         say("Generating the executor's worker pods (airflow kubernetes generate-dag-yaml)…")
         template = files / step.pod_template if step.pod_template else None
         worker = generate_worker_pods(
             home,
             dag_file,
             step.dag_id,
-            config=files / step.config if step.config else None,
+            config=cfg,
             pod_template=template if template and template.is_file() else None,
         )
         out.worker_pods, out.worker_error = worker.pods, worker.error
