@@ -249,16 +249,17 @@ def _stats(args: argparse.Namespace) -> int:
 def _interview_score(args: argparse.Namespace) -> int:
     from flightschool.content.catalog import load_catalog
     from flightschool.content.models import Interview
-    from flightschool.interview.rubric import score_answer
+    from flightschool.core import textfiles
+    from flightschool.interview.rubric import MAX_ANSWER_CHARS, score_answer
 
     question = load_catalog(project_root()).question(args.question_id)
     if not isinstance(question, Interview):
         print(f"error: no interview question {args.question_id!r}", file=sys.stderr)
         return 2
     try:
-        answer = args.answer_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {args.answer_file}: {exc}", file=sys.stderr)
+        answer = textfiles.read(args.answer_file, max_bytes=MAX_ANSWER_CHARS * 4)
+    except textfiles.TextFileError as exc:
+        print(f"error: {args.answer_file}:{exc.line}: {exc.message}", file=sys.stderr)
         return 2
     scored = score_answer(question, answer)
     if args.json:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Difficulty, Slug
-from flightschool.core import safeyaml, yamlpos
+from flightschool.core import safeyaml, textfiles, yamlpos
 
 Backend = Literal["embedded", "kind", "kubeconfig"]
 
@@ -402,6 +402,11 @@ def load_lab(folder: Path) -> Lab:
     for name in ("README.md", "starter", "solution"):
         if not (folder / name).exists():
             errors.append(ContentError(path, 1, f"the lab needs {name} next to lab.yaml"))
+    if (folder / "README.md").is_file():
+        try:
+            textfiles.read(folder / "README.md")
+        except textfiles.TextFileError as exc:
+            errors.append(ContentError(folder / "README.md", exc.line, exc.message))
     for i, setup in enumerate(spec.setup):
         if not (folder / setup).is_file():
             errors.append(

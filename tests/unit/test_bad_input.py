@@ -126,7 +126,18 @@ CASES = [
         2,
         ("is not an id",),
     ),
-    Case("binary-answer", interview_answer(b"\xff\xfe\x00"), 2, ("cannot read",)),
+    Case(
+        "binary-answer",
+        interview_answer(b"\xff\xfe\x00"),
+        2,
+        ("answer.md:1: the file is not UTF-8",),
+    ),
+    Case(
+        "huge-answer",
+        interview_answer(b"x" * 100_000),
+        2,
+        ("answer.md:1: the file is larger than",),
+    ),
     Case(
         "port-out-of-range",
         argv("cluster", "up", "--port", "70000"),

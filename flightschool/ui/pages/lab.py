@@ -40,7 +40,10 @@ def render(ctx: Context, lab_id: str) -> None:
     backend = get_backend()
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.markdown(_without_title(lab.readme.read_text(encoding="utf-8")))
+        try:
+            st.markdown(_without_title(textfiles.read(lab.readme)))
+        except textfiles.TextFileError as exc:
+            st.error(f"The lab's README cannot be shown: {exc}")
         st.subheader("Tasks")
         st.markdown("\n".join(f"{i}. {task}" for i, task in enumerate(spec.tasks, 1)))
     with right:
@@ -307,10 +310,12 @@ def _solution(ctx: Context, lab: Lab) -> None:
             st.session_state[f"solution-logged:{lab.id}"] = True
         for path in sorted(p for p in lab.solution.rglob("*") if p.is_file()):
             st.caption(str(path.relative_to(lab.solution)))
-            st.code(
-                path.read_text(encoding="utf-8"),
-                language="yaml" if path.suffix in (".yaml", ".yml") else None,
-            )
+            try:
+                text = textfiles.read(path)
+            except textfiles.TextFileError as exc:
+                st.error(str(exc))
+                continue
+            st.code(text, language="yaml" if path.suffix in (".yaml", ".yml") else None)
 
 
 def _live_view(lab: Lab, backend: Backend) -> None:
