@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,28 @@ from pathlib import Path
 from flightschool.cluster.backend import BACKENDS
 from flightschool.cluster.errors import environment_errors
 from flightschool.core.paths import project_root
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+
+
+def _slug(value: str) -> str:
+    """A lab or question id: checked before it becomes a path or a lookup."""
+    if not _SLUG.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} is not an id (lowercase letters, digits and '-', at most 80)"
+        )
+    return value
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value[:20]!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535)")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         ("run", "run the lab's DAG on the cluster (airflow dags test)"),
     ):
         cmd = lab.add_parser(verb, help=helptext)
-        cmd.add_argument("lab_id", metavar="ID")
+        cmd.add_argument("lab_id", metavar="ID", type=_slug)
         cmd.add_argument("--backend", choices=BACKENDS, default=None)
         if verb in ("check", "run"):
             cmd.add_argument(
@@ -101,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
 
     interview = sub.add_parser("interview", help="mock interviews").add_subparsers()
     score = interview.add_parser("score", help="score an answer against a question's rubric")
-    score.add_argument("question_id", metavar="QUESTION_ID")
+    score.add_argument("question_id", metavar="QUESTION_ID", type=_slug)
     score.add_argument("--answer-file", type=Path, required=True)
     score.add_argument("--json", action="store_true")
     score.set_defaults(func=_interview_score)
@@ -119,16 +142,6 @@ def _parser() -> argparse.ArgumentParser:
     tool.add_argument("--json", action="store_true")
     tool.set_defaults(func=_toolchain)
     return parser
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
-    return port
 
 
 def _app(args: argparse.Namespace) -> int:
@@ -171,6 +184,9 @@ def _validate(args: argparse.Namespace) -> int:
     from flightschool.content.catalog import load_catalog
 
     root = (args.root or project_root()).resolve()
+    if not root.is_dir():
+        print(f"error: {root} is not a folder", file=sys.stderr)
+        return 2
     catalog = load_catalog(root)
     for error in catalog.errors:
         print(error.relative_to(root))
@@ -269,16 +285,17 @@ def _stats(args: argparse.Namespace) -> int:
 def _interview_score(args: argparse.Namespace) -> int:
     from flightschool.content.catalog import load_catalog
     from flightschool.content.models import Interview
-    from flightschool.interview.rubric import score_answer
+    from flightschool.core import textfiles
+    from flightschool.interview.rubric import MAX_ANSWER_CHARS, score_answer
 
     question = load_catalog(project_root()).question(args.question_id)
     if not isinstance(question, Interview):
         print(f"error: no interview question {args.question_id!r}", file=sys.stderr)
         return 2
     try:
-        answer = args.answer_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {args.answer_file}: {exc}", file=sys.stderr)
+        answer = textfiles.read(args.answer_file, max_bytes=MAX_ANSWER_CHARS * 4)
+    except textfiles.TextFileError as exc:
+        print(f"error: {args.answer_file}:{exc.line}: {exc.message}", file=sys.stderr)
         return 2
     scored = score_answer(question, answer)
     if args.json:
@@ -368,6 +385,13 @@ def _lab(args: argparse.Namespace) -> int:
             print(f"Applied the reference solution: {', '.join(applied)}")
             return 0
         if args.verb == "run":
+            if lab.spec.airflow is None:
+                print(
+                    f"error: lab {lab.id} has no DAG to run: `lab run` is for the Airflow labs; "
+                    f"grade this one with `flightschool lab check {lab.id}`",
+                    file=sys.stderr,
+                )
+                return 2
             run = session.run_dag(lab, backend, args.dir, on_line=print)
             states = ", ".join(f"{t}={s}" for t, s in run.tasks.items())
             print(f"Run {run.state or 'failed'} in {run.seconds:g} s: {states or run.error}")

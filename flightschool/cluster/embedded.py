@@ -30,6 +30,7 @@ from flightschool.cluster.backend import (
 )
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.namespaces import reset_namespace, wait_default_service_account
+from flightschool.core import safeyaml
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, pid_alive, run, spawn
 
@@ -50,12 +51,34 @@ NODE_LEASE_SECONDS = 10
 
 
 def _port_free(port: int) -> bool:
+    if not 0 < port < 65536:
+        raise ClusterError(f"port {port} is not a TCP port (1-65535)")
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
             return False
     return True
+
+
+def taken_ports(config: Path, components: list[str]) -> list[tuple[str, int]]:
+    """(component, port) for each port these components listen on that something else holds
+    now, read from kwokctl's record of the cluster: a restart would fail on them, slowly."""
+    try:
+        documents = safeyaml.load_all(safeyaml.read_text(config))
+    except safeyaml.YAMLSyntaxError:
+        return []  # no readable record: kwokctl itself will say what is wrong
+    taken: list[tuple[str, int]] = []
+    for _line, doc in documents:
+        listed = doc.get("components") if isinstance(doc, dict) else None
+        for component in listed if isinstance(listed, list) else []:
+            if not isinstance(component, dict) or component.get("name") not in components:
+                continue
+            for entry in component.get("ports") or []:
+                port = entry.get("port") if isinstance(entry, dict) else None
+                if isinstance(port, int) and 0 < port < 65536 and not _port_free(port):
+                    taken.append((str(component["name"]), port))
+    return taken
 
 
 class EmbeddedCluster(ClientCache):
@@ -199,6 +222,14 @@ class EmbeddedCluster(ClientCache):
                 dead = [
                     c["name"] for c in current.components if not c["alive"] and c["name"] != WATCHER
                 ]
+                taken = taken_ports(self.cluster_dir / "kwok.yaml", dead)
+                if taken:
+                    held = ", ".join(f"{name} needs port {port}" for name, port in taken)
+                    raise ClusterError(
+                        f"cannot restart the cluster: {held} on 127.0.0.1, which another program "
+                        "holds now. Stop that program, or run `flightschool cluster down --purge` "
+                        "then `flightschool cluster up` for a new cluster on free ports."
+                    )
                 if dead:
                     progress(
                         f"Restarting the cluster ({', '.join(dead)} not running); etcd data is kept"

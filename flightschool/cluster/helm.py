@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flightschool.cluster import toolchain
+from flightschool.core import safeyaml
 from flightschool.core.paths import cache_dir
 from flightschool.core.proc import ToolError, run
 
@@ -123,6 +122,8 @@ def fetch_airflow_chart(source: Path | None = None) -> Path:
     return target
 
 
+# A whole chart's output: far more than one hand-written file, still bounded.
+RENDERED_LIMITS = safeyaml.Limits(max_bytes=50_000_000, max_documents=5000)
 _SCHEMA_LINE = re.compile(r"^\s*-\s*(.+)$")
 
 
@@ -139,7 +140,11 @@ def render(chart: Path, release: str, namespace: str, values: Path) -> Rendered:
             if "schema" in message and (m := _SCHEMA_LINE.match(line))
         )
         return Rendered([], message.splitlines()[0] if message else f"helm exited {code}", schema)
-    objects = [d for d in yaml.safe_load_all(out) if isinstance(d, dict) and d.get("kind")]
+    try:
+        documents = safeyaml.load_all(out, RENDERED_LIMITS)
+    except safeyaml.YAMLSyntaxError as exc:
+        return Rendered([], f"the rendered chart is refused (line {exc.line}): {exc.message}")
+    objects = [d for _line, d in documents if isinstance(d, dict) and d.get("kind")]
     return Rendered(objects)
 
 

@@ -21,7 +21,7 @@ from flightschool.cluster.backend import (
     Status,
     node_summary,
 )
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import Kube, KubeError, segment
 from flightschool.cluster.namespaces import reset_namespace
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, run
@@ -124,7 +124,7 @@ class KindCluster(ClientCache):
         for name, pool in zip(workers, pools.pools, strict=False):
             kube.raw(
                 "PATCH",
-                f"/api/v1/nodes/{name}",
+                f"/api/v1/nodes/{segment(name)}",
                 {
                     "metadata": {"labels": pool.labels},
                     "spec": {"taints": [t.model_dump() for t in pool.taints]},
@@ -135,7 +135,7 @@ class KindCluster(ClientCache):
             if extended:
                 kube.raw(
                     "PATCH",
-                    f"/api/v1/nodes/{name}/status",
+                    f"/api/v1/nodes/{segment(name)}/status",
                     {"status": {"capacity": extended, "allocatable": extended}},
                     content_type="application/merge-patch+json",
                 )

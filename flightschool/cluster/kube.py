@@ -12,6 +12,7 @@ import base64
 import copy
 import json
 import os
+import re
 import shutil
 import ssl
 import tempfile
@@ -21,15 +22,30 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import urllib3
-import yaml
 
+from flightschool.core import safeyaml
 from flightschool.core.proc import ToolError, run
 
 FIELD_MANAGER = "flightschool"
 T = TypeVar("T")
+_GROUP_VERSION = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+([a-z]+[0-9]*)?")
+
+
+def segment(value: str) -> str:
+    """One path segment of a URL: a name holding '/', '?', '%' or '..' stays one segment."""
+    return quote(str(value), safe="")
+
+
+def api_base(group_version: str) -> str:
+    """/api/v1 or /apis/<group>/<version>; anything else is refused before a request."""
+    if group_version == "v1":
+        return "/api/v1"
+    if not _GROUP_VERSION.fullmatch(group_version):
+        raise KubeError(f"apiVersion {group_version[:80]!r} is not of the form group/version", 400)
+    return f"/apis/{group_version}"
 
 
 class KubeError(RuntimeError):
@@ -37,6 +53,10 @@ class KubeError(RuntimeError):
         super().__init__(message)
         self.status = status
         self.reason = reason
+
+
+class ClusterUnreachable(KubeError):
+    """The API server did not answer at all: the cluster stopped, or never started."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +68,13 @@ class ResourceType:
 
     def path(self, namespace: str | None, name: str | None = None) -> str:
         """The object's URL; a namespaced kind without a namespace lists all namespaces."""
-        base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+        base = api_base(self.group_version)
         if self.namespaced and namespace:
-            base += f"/namespaces/{namespace}"
+            base += f"/namespaces/{segment(namespace)}"
         elif self.namespaced and name:
             raise KubeError(f"{self.kind} is namespaced: a namespace is required")
         base += f"/{self.plural}"
-        return f"{base}/{name}" if name else base
+        return f"{base}/{segment(name)}" if name else base
 
 
 @dataclass(frozen=True)
@@ -98,9 +118,11 @@ def read_kubeconfig(
 ) -> Endpoint:
     files = files or _CredentialFiles()
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise KubeError(f"cannot read kubeconfig {path}: {exc}") from exc
+        doc = safeyaml.load_file(path) or {}
+    except safeyaml.YAMLSyntaxError as exc:
+        raise KubeError(f"cannot read kubeconfig {path}:{exc.line}: {exc.message}") from exc
+    if not isinstance(doc, dict):
+        raise KubeError(f"kubeconfig {path} is not a YAML mapping")
 
     def named(section: str, name: str) -> dict[str, Any]:
         for item in doc.get(section) or []:
@@ -239,7 +261,7 @@ class Kube:
                 timeout=urllib3.Timeout(total=timeout or self.timeout),
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeError(
+            raise ClusterUnreachable(
                 f"the Kubernetes API at {self.endpoint.server} is not reachable: {exc}"
             ) from exc
         text = response.data.decode("utf-8", errors="replace")
@@ -286,7 +308,7 @@ class Kube:
 
     def resource_type(self, api_version: str, kind: str) -> ResourceType:
         if api_version not in self._types:
-            path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+            path = api_base(api_version)
             try:
                 listing = self.raw("GET", path)
             except KubeError as exc:
@@ -522,7 +544,7 @@ class PodWatch:
 
     def merge_labels(self, pod: dict[str, Any], labels: dict[str, str]) -> None:
         meta = pod["metadata"]
-        path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
+        path = f"/api/v1/namespaces/{segment(meta['namespace'])}/pods/{segment(meta['name'])}"
         self.kube.raw(
             "PATCH",
             path,

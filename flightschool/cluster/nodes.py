@@ -56,9 +56,7 @@ def nodes_file() -> Path:
 def load_pools(path: Path | None = None) -> NodePools:
     path = path or nodes_file()
     try:
-        located = yamlpos.load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ClusterConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+        located = yamlpos.load_file(path)
     except yamlpos.YAMLSyntaxError as exc:
         raise ClusterConfigError(f"{path}:{exc.line}: {exc.message}") from exc
     try:

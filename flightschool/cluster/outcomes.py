@@ -11,9 +11,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from flightschool.core import quantity
+from flightschool.core import quantity, safeyaml
 from flightschool.core.paths import project_root
 
 PREFIX = "lab.flightschool.io"
@@ -26,7 +24,7 @@ _RUN_FOREVER_OWNERS = {"ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationCon
 
 def unpullable_images(path: Path | None = None) -> frozenset[str]:
     path = path or project_root() / "cluster" / "unpullable-images.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safeyaml.load_file(path) or {}
     return frozenset(str(i) for i in data.get("images", []))
 
 

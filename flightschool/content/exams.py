@@ -44,7 +44,7 @@ class Exam:
 
 def load_exam(path: Path) -> Exam:
     try:
-        located = yamlpos.load(path.read_text(encoding="utf-8"))
+        located = yamlpos.load_file(path)
     except yamlpos.YAMLSyntaxError as exc:
         raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
     try:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Difficulty, Slug
-from flightschool.core import yamlpos
+from flightschool.core import safeyaml, textfiles, yamlpos
 
 Backend = Literal["embedded", "kind", "kubeconfig"]
 
@@ -426,9 +426,7 @@ class Lab:
 def load_lab(folder: Path) -> Lab:
     path = folder / "lab.yaml"
     try:
-        located = yamlpos.load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContentLoadError([ContentError(path, 1, f"cannot read: {exc.strerror}")]) from exc
+        located = yamlpos.load_file(path)
     except yamlpos.YAMLSyntaxError as exc:
         raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
     try:
@@ -457,6 +455,11 @@ def load_lab(folder: Path) -> Lab:
     for name in ("README.md", "starter", "solution"):
         if not (folder / name).exists():
             errors.append(ContentError(path, 1, f"the lab needs {name} next to lab.yaml"))
+    if (folder / "README.md").is_file():
+        try:
+            textfiles.read(folder / "README.md")
+        except textfiles.TextFileError as exc:
+            errors.append(ContentError(folder / "README.md", exc.line, exc.message))
     for i, setup in enumerate(spec.setup):
         if not (folder / setup).is_file():
             errors.append(
@@ -483,7 +486,12 @@ def _check_functions(path: Path) -> set[str]:
     """Names of check_* functions, read without importing the file."""
     if not path.exists():
         return set()
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    try:
+        tree = ast.parse(safeyaml.read_text(path), filename=str(path))
+    except safeyaml.YAMLSyntaxError as exc:
+        raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
+    except SyntaxError as exc:
+        raise ContentLoadError([ContentError(path, exc.lineno or 1, f"{exc.msg}")]) from exc
     return {
         n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("check_")
     }

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import LessonMeta
 from flightschool.content.validation import pydantic_errors
-from flightschool.core import yamlpos
+from flightschool.core import safeyaml, yamlpos
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -82,7 +82,10 @@ def slugify(text: str) -> str:
 
 def load_lesson(path: Path) -> Lesson:
     """Parse one lesson file; raise ContentLoadError naming file:line on any problem."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = safeyaml.read_text(path)
+    except safeyaml.YAMLSyntaxError as exc:
+        raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
     match = _FRONT_MATTER.match(text)
     if not match:
         raise ContentLoadError(

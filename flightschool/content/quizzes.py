@@ -38,7 +38,7 @@ class LoadedBank:
 
 def load_bank(path: Path) -> LoadedBank:
     try:
-        located = yamlpos.load(path.read_text(encoding="utf-8"))
+        located = yamlpos.load_file(path)
     except yamlpos.YAMLSyntaxError as exc:
         raise ContentLoadError([ContentError(path, exc.line, exc.message)]) from exc
     data = located.data

@@ -7,13 +7,18 @@ each location tuple to the line where that value starts.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+
+from flightschool.core import safeyaml
+from flightschool.core.safeyaml import DEFAULT, Limits, YAMLSyntaxError
+
+__all__ = ["LocatedYAML", "Location", "SourceError", "YAMLSyntaxError", "load", "load_file"]
 
 Location = tuple[str | int, ...]
 
@@ -34,23 +39,10 @@ class LocatedYAML:
         return self.lines.get((), 1) + self.line_offset
 
 
-class YAMLSyntaxError(ValueError):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-def load(text: str, *, line_offset: int = 0) -> LocatedYAML:
-    """Parse one YAML document; raise YAMLSyntaxError with a 1-based line on bad syntax."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1) if mark else 1
-        raise YAMLSyntaxError(line + line_offset, f"invalid YAML: {exc.problem or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise YAMLSyntaxError(1 + line_offset, f"invalid YAML: {exc}") from exc
+def load(text: str, *, line_offset: int = 0, limits: Limits = DEFAULT) -> LocatedYAML:
+    """Parse one YAML document (bounded, see safeyaml); raise YAMLSyntaxError with a 1-based
+    line on bad syntax or a refused input."""
+    node = safeyaml.compose(text, limits, line_offset)
     located = LocatedYAML(data=None, line_offset=line_offset)
     if node is None:
         return located
@@ -66,10 +58,16 @@ def _build(
     node: yaml.Node, loc: Location, lines: dict[Location, int], constructor: yaml.SafeLoader
 ) -> Any:
     lines[loc] = node.start_mark.line + 1
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in safeyaml.PLAIN_COLLECTION_TAGS:
+        return safeyaml.construct_scalar(constructor, node)  # refuses the tag with its line
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
+            key = safeyaml.construct_scalar(constructor, key_node)
+            if not isinstance(key, Hashable):
+                raise YAMLSyntaxError(
+                    key_node.start_mark.line + 1, "a mapping key must be a plain value"
+                )
             if key in out:
                 raise YAMLSyntaxError(
                     key_node.start_mark.line + 1, f"duplicate key {key!r} in the same mapping"
@@ -80,7 +78,12 @@ def _build(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, i), lines, constructor) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    return safeyaml.construct_scalar(constructor, node)
+
+
+def load_file(path: Path, *, limits: Limits = DEFAULT) -> LocatedYAML:
+    """load() on a file read through safeyaml.read_text (size and encoding checked)."""
+    return load(safeyaml.read_text(path, limits), limits=limits)
 
 
 @dataclass(frozen=True, order=True)

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from flightschool.core import safeyaml
 from flightschool.core.proc import ToolError
 from flightschool.core.sandbox import (
     NONCE_ENV,
@@ -139,4 +138,7 @@ def generate_worker_pods(
     if result.returncode != 0 or not files:
         lines = [ln for ln in result.lines if ln.strip()]
         return WorkerPods(error=f"generate-dag-yaml failed: {' | '.join(lines[-3:])}")
-    return WorkerPods([yaml.safe_load(f.read_text(encoding="utf-8")) for f in files])
+    try:
+        return WorkerPods([safeyaml.load_file(f) for f in files])
+    except safeyaml.YAMLSyntaxError as exc:
+        return WorkerPods(error=f"generate-dag-yaml wrote a pod Flight School refuses: {exc}")

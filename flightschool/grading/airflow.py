@@ -13,6 +13,7 @@ from typing import Any
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import AirflowConfigCheck, DagCheck, Lab, dependency_pairs
+from flightschool.core import safeyaml
 from flightschool.dags.config import AirflowConfigError, generate_worker_pods, load_config
 from flightschool.dags.home import AirflowHomeError, lab_home
 from flightschool.dags.inspect import DagImportError, summarise
@@ -103,6 +104,8 @@ def run_step(
             out.config_error = f"{step.config} is missing from your files"
         elif template is not None and not template.is_file():
             out.config_error = f"{step.pod_template} is missing from your files"
+        elif template is not None and (refused := safeyaml.problem(template)):
+            out.config_error = refused
         else:
             say("Loading your configuration with Airflow…")
             try:
@@ -140,13 +143,17 @@ def run_step(
         for note in out.run.notes:
             say(note)
     elif step.action == "generate-yaml":
+        cfg = files / step.config if step.config else None
+        if cfg is not None and not cfg.is_file():
+            out.worker_error = f"no worker pods: {step.config} is missing from your files"
+            return out
         say("Generating the executor's worker pods (airflow kubernetes generate-dag-yaml)…")
         template = files / step.pod_template if step.pod_template else None
         worker = generate_worker_pods(
             home,
             dag_file,
             step.dag_id,
-            config=files / step.config if step.config else None,
+            config=cfg,
             pod_template=template if template and template.is_file() else None,
         )
         out.worker_pods, out.worker_error = worker.pods, worker.error

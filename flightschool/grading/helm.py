@@ -7,11 +7,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
 from flightschool.content.labs import HelmCheck, Lab
-from flightschool.core import yamlpos
+from flightschool.core import safeyaml
 from flightschool.grading.artifacts import HelmOutcome
 from flightschool.grading.assertions import match
 from flightschool.grading.view import ClusterView
@@ -45,8 +43,8 @@ def run_step(
         out.error = f"{spec.values} is missing from your files"
         return out
     try:
-        yamlpos.load(values.read_text(encoding="utf-8"))
-    except yamlpos.YAMLSyntaxError as exc:
+        safeyaml.load_file(values)
+    except safeyaml.YAMLSyntaxError as exc:
         out.error = f"{spec.values}:{exc.line}: {exc.message}"
         return out
     try:
@@ -86,8 +84,8 @@ def _embedded(obj: dict[str, Any], path: list[str]) -> Any:
     if not isinstance(value, str):
         return None
     try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError:
+        return safeyaml.load(value)
+    except safeyaml.YAMLSyntaxError:
         return None
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 from flightschool.cluster.identity import LearnerAccess
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
 from flightschool.content.labs import Check, Lab
 from flightschool.grading import airflow, helm
 from flightschool.grading.artifacts import Artifacts
@@ -40,14 +40,20 @@ def grade(
     names = namespaces or {n: n for n in lab.spec.namespace_names()}
     default = lab.spec.namespace_names()[0]
     checks = [c for c in lab.spec.checks if c.visibility in (visibility, "both")]
-    artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
-    view = ClusterView(kube, names, default, artifacts)
     results = []
-    for check in checks:
-        result = _run_one(check, view, lab, kube, names, default, artifacts)
-        if progress:
-            progress(result)
-        results.append(result)
+    try:
+        artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
+        view = ClusterView(kube, names, default, artifacts)
+        for check in checks:
+            result = _run_one(check, view, lab, kube, names, default, artifacts)
+            if progress:
+                progress(result)
+            results.append(result)
+    except ClusterUnreachable as exc:
+        raise ClusterUnreachable(
+            f"the lab cluster stopped during grading ({len(results)} of {len(checks)} checks "
+            f"ran): {exc}. Start it with `flightschool cluster up`, then check again."
+        ) from exc
     return Report(lab.id, results)
 
 
@@ -126,6 +132,8 @@ def _attempt(check: Check, view: ClusterView, lab: Lab) -> tuple[bool, str]:
         return future.result(timeout=check.timeout)
     except FutureTimeout:
         return False, f"{check.message} (the check did not finish within {check.timeout:g} s)"
+    except ClusterUnreachable:
+        raise  # not the learner's fault: grade() says the cluster stopped
     except KubeError as exc:
         return False, f"{check.message} (the cluster said: {exc})"
     except Exception as exc:

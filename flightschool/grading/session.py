@@ -28,6 +28,7 @@ from flightschool.grading.submit import (
     SubmissionError,
     apply_documents,
     read_files,
+    read_folder,
     submit,
 )
 
@@ -139,6 +140,9 @@ def check(
     grades `folder`, or the workspace."""
     if lab.spec.chart is not None:
         chart_path(lab)  # no chart here: say how to get it instead of failing every check
+    # A manifests lab reads the learner's files first: a bad file is named even when the
+    # cluster is down.
+    docs = read_folder(folder) if folder is not None and lab.spec.submission != "files" else None
     kube = _kube(backend)
     names = namespace_map(lab, backend)
     if lab.spec.submission == "files":
@@ -154,8 +158,8 @@ def check(
             on_output=on_output,
             learner=learner_access(lab, backend, kube),
         )
-    if folder is not None:
-        submit(lab, learner(lab, backend, kube).client(kube), folder, names)
+    if docs is not None:
+        apply_documents(lab, learner(lab, backend, kube).client(kube), docs, names)
     return grade(lab, kube, names, visibility, progress)
 
 

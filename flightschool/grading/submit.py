@@ -4,17 +4,18 @@ file and line of the document."""
 
 from __future__ import annotations
 
+import copy
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flightschool.cluster.identity import SYSTEM_LABEL
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import Lab
+from flightschool.core import safeyaml
 from flightschool.core.yamlpos import SourceError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -33,6 +34,10 @@ class Document:
     body: dict[str, Any]
 
 
+MAX_FILES = 200
+MAX_SUBMISSION_BYTES = 5_000_000
+
+
 def read_folder(folder: Path) -> list[Document]:
     """Every YAML document in the folder's .yaml/.yml files (sorted by path)."""
     if not folder.is_dir():
@@ -40,49 +45,82 @@ def read_folder(folder: Path) -> list[Document]:
     files = sorted(p for p in folder.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file())
     if not files:
         raise SubmissionError([SourceError(folder, 0, "no manifests (.yaml files) found")])
+    if len(files) > MAX_FILES:
+        raise SubmissionError(
+            [SourceError(folder, 0, f"{len(files)} manifest files: at most {MAX_FILES}")]
+        )
+    total = sum(p.stat().st_size for p in files)
+    if total > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(
+            [
+                SourceError(
+                    folder,
+                    0,
+                    f"the manifests hold {total:,} bytes: at most {MAX_SUBMISSION_BYTES:,}",
+                )
+            ]
+        )
     return read_files(files)
 
 
 def read_files(files: list[Path]) -> list[Document]:
-    """Every YAML document in these files, with the line where it starts."""
+    """Every YAML document in these files, with the line where it starts. Files are read
+    through safeyaml (size, encoding, documents, depth and aliases bounded)."""
     docs: list[Document] = []
     errors: list[SourceError] = []
     for path in files:
-        text = path.read_text(encoding="utf-8")
         try:
-            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            errors.append(
-                SourceError(
-                    path, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem or exc}"
-                )
-            )
+            loaded = safeyaml.load_all(safeyaml.read_text(path))
+        except safeyaml.YAMLSyntaxError as exc:
+            errors.append(SourceError(path, exc.line, exc.message))
             continue
-        loader = yaml.SafeLoader("")
-        for node in nodes:
-            if node is None:
-                continue
-            line = node.start_mark.line + 1
-            body = loader.construct_document(node)
-            if not isinstance(body, dict):
-                errors.append(
-                    SourceError(
-                        path,
-                        line,
-                        "a manifest must be a mapping with apiVersion, kind and metadata",
-                    )
-                )
-                continue
-            missing = [k for k in ("apiVersion", "kind") if not body.get(k)]
-            if missing or not (body.get("metadata") or {}).get("name"):
-                missing += [] if (body.get("metadata") or {}).get("name") else ["metadata.name"]
-                errors.append(SourceError(path, line, f"missing {', '.join(missing)}"))
+        for line, body in loaded:
+            problem = manifest_problem(body)
+            if problem:
+                errors.append(SourceError(path, line, problem))
                 continue
             docs.append(Document(path, line, body))
     if errors:
         raise SubmissionError(errors)
     return docs
+
+
+def manifest_problem(body: Any) -> str | None:
+    """Why this document cannot be a Kubernetes object (wrong shape or types), or None."""
+    if not isinstance(body, dict):
+        return "a manifest must be a mapping with apiVersion, kind and metadata"
+    missing = [k for k in ("apiVersion", "kind") if not body.get(k)]
+    meta = body.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        return f"metadata must be a mapping, not {_kind_of(meta)}"
+    name = (meta or {}).get("name")
+    if missing or not name:
+        return "missing " + ", ".join(missing + ([] if name else ["metadata.name"]))
+    for field_name in ("apiVersion", "kind"):
+        if not isinstance(body[field_name], str):
+            return f"{field_name} must be a string, not {_kind_of(body[field_name])}"
+    for field_name in ("name", "namespace"):
+        value = meta.get(field_name) if meta else None
+        if value is not None and not (isinstance(value, str) and _NAME.fullmatch(value)):
+            return (
+                f"metadata.{field_name} must be a name of at most 253 characters "
+                f"(no '/', '%' or spaces), not {_shown(value)}"
+            )
+    return None
+
+
+_NAME = re.compile(r"(?!\.\.?$)[^/%\s]{1,253}")
+
+
+def _kind_of(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "true/false"}.get(
+        type(value), f"the number {value}" if isinstance(value, int | float) else "null"
+    )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else _kind_of(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def submit(
@@ -261,7 +299,7 @@ def _rename_namespaces(
     body: dict[str, Any], names: Mapping[str, str], default: str
 ) -> dict[str, Any]:
     """Lab namespace names -> real ones (a workshop cluster prefixes them per learner)."""
-    out = yaml.safe_load(yaml.safe_dump(body))
+    out = copy.deepcopy(body)
     meta = out.setdefault("metadata", {})
     if out["kind"] == "Namespace":
         meta["name"] = names.get(meta["name"], meta["name"])

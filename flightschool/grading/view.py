@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flightschool.cluster.identity import is_plumbing
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import Kube, KubeError, segment
 from flightschool.grading.artifacts import Artifacts
 
 
@@ -83,7 +83,7 @@ class ClusterView:
         try:
             text = self._kube.raw(
                 "GET",
-                f"/api/v1/namespaces/{self.real_namespace(namespace)}/pods/{pod}/log",
+                f"/api/v1/namespaces/{segment(self.real_namespace(namespace))}/pods/{segment(pod)}/log",
                 query=query,
             )
         except KubeError as exc:

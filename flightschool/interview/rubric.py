@@ -21,6 +21,7 @@ NEGATORS = re.compile(
     re.IGNORECASE,
 )
 NEGATION_WINDOW = 6  # words before the match that can negate it
+MAX_ANSWER_CHARS = 20_000  # a long written answer is ~3,000; scoring time grows with length
 # Sentence ends, blank lines and list items end a sentence; a wrapped line does not.
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)")
 

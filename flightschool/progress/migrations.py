@@ -10,10 +10,13 @@ Flight School is refused with a clear message rather than damaged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, text, update
 
+from flightschool.core import locks
 from flightschool.progress.schema import Base, SchemaVersion
 
 Step = Callable[[Connection], None]
@@ -38,25 +41,57 @@ def current_version(conn: Connection) -> int | None:
     return conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).scalar()
 
 
+LOCK_KEY = 0x46_53_4D_49  # pg_advisory_xact_lock key: "FSMI"
+
+
 def migrate(engine: Engine, steps: Sequence[tuple[int, Step]] = STEPS) -> int:
-    """Bring the database to the latest version; return that version."""
+    """Bring the database to the latest version; return that version. Safe when several
+    processes open a fresh database at once: each step, and the first creation, runs under
+    a lock (a file lock beside a SQLite file, an advisory lock on PostgreSQL) and reads
+    the version again once it holds it."""
     target = latest(steps)
-    with engine.begin() as conn:
-        version = current_version(conn)
-        if version is None:
-            Base.metadata.create_all(conn)
-            conn.execute(insert(SchemaVersion).values(id=1, version=target))
-            return target
-    if version > target:
-        raise SchemaTooNew(
-            f"the progress database is at schema version {version}, newer than this "
-            f"Flight School understands ({target}); upgrade Flight School or use another database"
-        )
-    for number, step in sorted(steps, key=lambda s: s[0]):
-        if number <= version:
-            continue
+    with _one_process_at_a_time(engine):
         with engine.begin() as conn:
-            step(conn)
-            conn.execute(update(SchemaVersion).where(SchemaVersion.id == 1).values(version=number))
-        version = number
-    return version
+            _lock(conn)
+            version = current_version(conn)
+            if version is None:
+                Base.metadata.create_all(conn)
+                conn.execute(insert(SchemaVersion).values(id=1, version=target))
+                return target
+        if version > target:
+            raise SchemaTooNew(
+                f"the progress database is at schema version {version}, newer than this "
+                f"Flight School understands ({target}); upgrade Flight School or use another "
+                "database"
+            )
+        for number, step in sorted(steps, key=lambda s: s[0]):
+            if number <= version:
+                continue
+            with engine.begin() as conn:
+                _lock(conn)
+                reached = current_version(conn) or version
+                if reached < number:  # another process may have run it while we waited
+                    step(conn)
+                    conn.execute(
+                        update(SchemaVersion).where(SchemaVersion.id == 1).values(version=number)
+                    )
+            version = number
+        return version
+
+
+def _lock(conn: Connection) -> None:
+    """Hold the migration lock until this transaction ends (PostgreSQL only)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+@contextmanager
+def _one_process_at_a_time(engine: Engine) -> Iterator[None]:
+    """SQLite has no advisory locks and runs DDL outside transactions: lock a file beside
+    the database instead. In-memory databases belong to one process and need none."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with locks.exclusive(Path(database + ".migrate.lock")):
+        yield

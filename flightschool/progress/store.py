@@ -6,6 +6,7 @@ app is killed a moment later.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 from collections.abc import Iterator
@@ -15,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from flightschool.progress import migrations
+from flightschool.progress import export, migrations
 from flightschool.progress.db import make_engine
 from flightschool.progress.schema import (
     Activity,
@@ -30,13 +32,26 @@ from flightschool.progress.schema import (
     utcnow,
 )
 
-EXPORT_FORMAT = "flightschool-profile"
-EXPORT_VERSION = 1
+EXPORT_FORMAT = export.EXPORT_FORMAT
+EXPORT_VERSION = export.EXPORT_VERSION
 MAX_NAME = 80
 
 
 class ProfileError(ValueError):
     pass
+
+
+class StoreFull(RuntimeError):
+    """The database could not grow: the write was rolled back, earlier ones are intact."""
+
+
+def _disk_full(exc: OperationalError) -> bool:
+    orig = exc.orig
+    return (
+        "database or disk is full" in str(orig)
+        or getattr(orig, "sqlstate", None) == "53100"  # PostgreSQL disk_full
+        or (isinstance(orig, OSError) and orig.errno == errno.ENOSPC)
+    )
 
 
 @dataclass(frozen=True)
@@ -63,8 +78,16 @@ class ProgressStore:
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            if _disk_full(exc):
+                raise StoreFull(
+                    "Your progress could not be saved: the disk is full. Nothing saved before "
+                    "was lost; free some space and try again."
+                ) from exc
+            raise
 
     # ------------------------------------------------------------------ profiles
     def profiles(self) -> list[str]:
@@ -77,14 +100,19 @@ class ProgressStore:
             raise ProfileError("a profile needs a name")
         if len(clean) > MAX_NAME:
             raise ProfileError(f"a profile name has at most {MAX_NAME} characters")
-        with self._tx() as s:
-            found = s.scalar(select(Profile.id).where(Profile.name == clean))
-            if found is not None:
-                return found
-            profile = Profile(name=clean)
-            s.add(profile)
-            s.flush()
-            return profile.id
+        for _attempt in range(2):  # a second process may create the same name meanwhile
+            try:
+                with self._tx() as s:
+                    found = s.scalar(select(Profile.id).where(Profile.name == clean))
+                    if found is not None:
+                        return found
+                    profile = Profile(name=clean)
+                    s.add(profile)
+                    s.flush()
+                    return profile.id
+            except IntegrityError:
+                continue
+        raise ProfileError(f"could not create the profile {clean!r}; try again")
 
     def _profile_id(self, s: Session, name: str) -> int:
         found = s.scalar(select(Profile.id).where(Profile.name == name))
@@ -417,12 +445,18 @@ class ProgressStore:
             }
 
     def import_profile(self, data: Any, as_name: str | None = None) -> str:
-        """Import an exported profile under a new name; never overwrites an existing one."""
-        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-            raise ProfileError("this file is not a Flight School profile export")
-        if data.get("version") != EXPORT_VERSION:
-            raise ProfileError(f"unsupported export version {data.get('version')!r}")
-        name = " ".join(str(as_name or data.get("profile") or "").split())
+        """Import an exported profile under a new name; never overwrites an existing one.
+        The whole export is validated first (see export.py), then written in one transaction:
+        a refused import writes nothing."""
+        try:
+            checked = export.validate(data)
+        except export.ExportError as exc:
+            raise ProfileError(str(exc)) from exc
+        name = " ".join(str(as_name or checked.profile or "").split())
+        if not name:
+            raise ProfileError("the import needs a profile name")
+        if len(name) > MAX_NAME:
+            raise ProfileError(f"a profile name has at most {MAX_NAME} characters")
         if name in self.profiles():
             raise ProfileError(f"a profile named {name!r} already exists; choose another name")
         try:
@@ -431,31 +465,22 @@ class ProgressStore:
                 s.add(profile)
                 s.flush()
                 pid = profile.id
-                for r in data.get("lessons", []):
-                    s.add(
-                        LessonProgress(
-                            profile_id=pid,
-                            **_dates(r, "first_viewed_at", "last_viewed_at", "completed_at"),
-                        )
-                    )
-                for a in data.get("quiz_attempts", []):
-                    answers = a.get("answers", [])
-                    fields = {k: v for k, v in a.items() if k != "answers"}
-                    attempt = QuizAttempt(
-                        profile_id=pid, **_dates(fields, "started_at", "finished_at")
-                    )
+                for lesson in checked.lessons:
+                    s.add(LessonProgress(profile_id=pid, **lesson.model_dump()))
+                for a in checked.quiz_attempts:
+                    attempt = QuizAttempt(profile_id=pid, **a.model_dump(exclude={"answers"}))
                     s.add(attempt)
                     s.flush()
-                    for x in answers:
-                        s.add(QuizAnswer(attempt_id=attempt.id, **_dates(x, "answered_at")))
-                for r in data.get("lab_attempts", []):
-                    s.add(LabAttempt(profile_id=pid, **_dates(r, "at")))
-                for r in data.get("review_cards", []):
-                    s.add(ReviewCard(profile_id=pid, **_dates(r, "due")))
-                for r in data.get("activity", []):
-                    s.add(Activity(profile_id=pid, **_dates(r, "at")))
-        except (TypeError, ValueError, KeyError) as exc:
-            raise ProfileError(f"the export is damaged: {exc}") from exc
+                    for x in a.answers:
+                        s.add(QuizAnswer(attempt_id=attempt.id, **x.model_dump()))
+                for lab in checked.lab_attempts:
+                    s.add(LabAttempt(profile_id=pid, **lab.model_dump()))
+                for card in checked.review_cards:
+                    s.add(ReviewCard(profile_id=pid, **card.model_dump()))
+                for row in checked.activity:
+                    s.add(Activity(profile_id=pid, **row.model_dump()))
+        except (IntegrityError, DataError) as exc:
+            raise ProfileError(f"the export is damaged: {exc.orig}") from exc
         return name
 
 
@@ -481,12 +506,4 @@ def _row(obj: Any, *names: str) -> dict[str, Any]:
     for n in names:
         v = getattr(obj, n)
         out[n] = v.isoformat() if isinstance(v, datetime) else v
-    return out
-
-
-def _dates(row: dict[str, Any], *names: str) -> dict[str, Any]:
-    out = dict(row)
-    for n in names:
-        if out.get(n) is not None:
-            out[n] = datetime.fromisoformat(out[n])
     return out

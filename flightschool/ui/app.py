@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from flightschool.content.errors import ContentError
+from flightschool.progress.store import StoreFull
 from flightschool.ui import nav
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.identity import current_profile
@@ -25,7 +26,7 @@ def main(start: str = "home") -> None:
     ctx = Context(cat, store(), current_profile(store()))
 
     def page(key: str, fn: Callable[[], None], title: str, url: str, icon: str) -> st.Page:
-        return st.Page(fn, title=title, url_path=url, icon=icon, default=key == start)
+        return st.Page(_guarded(fn), title=title, url_path=url, icon=icon, default=key == start)
 
     pages: dict[str, st.Page] = {
         "home": page("home", lambda: home.render(ctx), "Home", "home", ":material/home:"),
@@ -78,6 +79,18 @@ def main(start: str = "home") -> None:
     ]
     nav.register(pages)
     st.navigation(sections, expanded=True).run()
+
+
+def _guarded(fn: Callable[[], None]) -> Callable[[], None]:
+    """A full disk under the progress store is a message on the page, not a traceback."""
+
+    def run() -> None:
+        try:
+            fn()
+        except StoreFull as exc:
+            st.error(str(exc))
+
+    return run
 
 
 def _lesson_page(ctx: Context, lesson_id: str) -> Callable[[], None]:

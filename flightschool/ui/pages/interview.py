@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from flightschool.content.models import Interview
-from flightschool.interview.rubric import Scored, score_answer
+from flightschool.interview.rubric import MAX_ANSWER_CHARS, Scored, score_answer
 from flightschool.progress import review
 from flightschool.ui.state import Context
 
@@ -92,7 +92,10 @@ def _question(ctx: Context, run: Session) -> None:
     if result is None:
         with st.form(f"iv:{run.attempt_id}:{qid}"):
             answer = st.text_area(
-                "Your answer", height=240, key=f"iv_answer:{run.attempt_id}:{qid}"
+                "Your answer",
+                height=240,
+                max_chars=MAX_ANSWER_CHARS,
+                key=f"iv_answer:{run.attempt_id}:{qid}",
             )
             if st.form_submit_button("Submit answer", type="primary"):
                 _submit(ctx, run, question, answer)

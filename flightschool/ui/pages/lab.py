@@ -16,6 +16,7 @@ from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import Lab
+from flightschool.core import textfiles
 from flightschool.dags.home import AirflowHomeError
 from flightschool.grading import session
 from flightschool.grading.helm import chart_path
@@ -39,7 +40,10 @@ def render(ctx: Context, lab_id: str) -> None:
     backend = get_backend()
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.markdown(_without_title(lab.readme.read_text(encoding="utf-8")))
+        try:
+            st.markdown(_without_title(textfiles.read(lab.readme)))
+        except textfiles.TextFileError as exc:
+            st.error(f"The lab's README cannot be shown: {exc}")
         st.subheader("Tasks")
         st.markdown("\n".join(f"{i}. {task}" for i, task in enumerate(spec.tasks, 1)))
     with right:
@@ -147,17 +151,26 @@ def _editor(lab: Lab) -> None:
         return
     tabs = st.tabs([str(p.relative_to(target)) for p in files])
     for tab, path in zip(tabs, files, strict=True):
+        try:
+            current = textfiles.read(path)
+        except textfiles.TextFileError as exc:
+            tab.error(f"{exc}: edit this file outside the app, or restore the starter files.")
+            continue
         with tab, st.form(f"edit:{lab.id}:{path.relative_to(target)}", border=False):
             text = st.text_area(
                 str(path.relative_to(target)),
-                path.read_text(encoding="utf-8"),
+                current,
                 height=320,
                 label_visibility="collapsed",
                 key=f"text:{lab.id}:{path}",
             )
             if st.form_submit_button("Save"):
-                path.write_text(text, encoding="utf-8")
-                st.toast(f"Saved {path.name}")
+                try:
+                    textfiles.save(path, text)
+                except textfiles.TextFileError as exc:
+                    st.error(f"{exc} Your edits are still here: free some space and save again.")
+                else:
+                    st.toast(f"Saved {path.name}")
 
 
 def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
@@ -300,10 +313,12 @@ def _solution(ctx: Context, lab: Lab) -> None:
             st.session_state[f"solution-logged:{lab.id}"] = True
         for path in sorted(p for p in lab.solution.rglob("*") if p.is_file()):
             st.caption(str(path.relative_to(lab.solution)))
-            st.code(
-                path.read_text(encoding="utf-8"),
-                language="yaml" if path.suffix in (".yaml", ".yml") else None,
-            )
+            try:
+                text = textfiles.read(path)
+            except textfiles.TextFileError as exc:
+                st.error(str(exc))
+                continue
+            st.code(text, language="yaml" if path.suffix in (".yaml", ".yml") else None)
 
 
 def _live_view(lab: Lab, backend: Backend) -> None:

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from flightschool.progress.export import ExportError, parse_bytes
 from flightschool.progress.store import ProfileError
 from flightschool.ui.state import Context
 
@@ -130,11 +131,11 @@ def _export_import(ctx: Context) -> None:
         name = st.text_input("Import as (new profile name)")
         if st.form_submit_button("Import") and upload is not None:
             try:
-                payload = json.loads(upload.getvalue().decode("utf-8"))
+                payload = parse_bytes(upload.getvalue())
                 created = ctx.store.import_profile(payload, name or None)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                st.error(f"That file is not valid JSON: {exc}")
+            except ExportError as exc:
+                st.error(f"{upload.name}: {exc}")
             except ProfileError as exc:
-                st.error(str(exc))
+                st.error(f"{upload.name}: {exc}")
             else:
                 st.success(f"Imported as profile {created!r}. Pick it in the sidebar.")

@@ -124,3 +124,24 @@ def test_bad_lab_yaml_is_reported_with_lines(tmp_path: Path) -> None:
     text = "\n".join(str(e) for e in caught.value.errors)
     assert "lab.yaml:5: checks.0.type" in text or "lab.yaml:4: checks.0" in text
     assert "missing required field 'summary'" in text
+
+
+def test_a_cluster_that_stops_is_named_not_graded_as_not_yet(tmp_path: Path) -> None:
+    """A real client against a port where nothing listens: connection refused mid-grading."""
+    import socket
+
+    from flightschool.cluster.kube import ClusterUnreachable, Kube
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig.yaml"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: k, cluster: {{server: 'https://127.0.0.1:{port}', "
+        "insecure-skip-tls-verify: true}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\nusers: [{name: u, user: {token: t}}]\n"
+    )
+    kube = Kube(kubeconfig, timeout=2)
+    with pytest.raises(ClusterUnreachable, match="the lab cluster stopped during grading"):
+        runner.grade(lab(tmp_path, [expect("a"), expect("b")]), kube)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +166,142 @@ def test_pending_migration_steps_run_in_order(tmp_path: Path) -> None:
     assert ran == [2, 3]
     with pytest.raises(migrations.SchemaTooNew, match="version 3"):
         migrations.migrate(engine)
+
+
+def _open_at(url: str, start: float) -> str:
+    """One process opening the store at `start` (wall clock): its schema version or error."""
+    import time
+
+    time.sleep(max(0.0, start - time.time()))
+    try:
+        store = ProgressStore(make_engine(url))
+        store.ensure_profile("ana")
+        return str(store.version)
+    except Exception as exc:  # reported, so the test names what went wrong
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_many_processes_opening_a_fresh_store_at_once(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    import multiprocessing
+    import time
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        with make_engine(url).begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    processes = 8
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        start = time.time() + 6.0  # every child is up and imported by then
+        results = pool.starmap(_open_at, [(url, start)] * processes)
+    assert results == [str(migrations.latest())] * processes
+    store = ProgressStore(make_engine(url))
+    assert store.profiles() == ["ana"]
+    with store.engine.connect() as conn:
+        assert migrations.current_version(conn) == migrations.latest()
+
+
+def _export(**rows: object) -> dict[str, object]:
+    return {"format": "flightschool-profile", "version": 1, "profile": "imp", **rows}
+
+
+_LESSON = {
+    "lesson_id": "01-a",
+    "first_viewed_at": "2026-01-01T00:00:00",
+    "last_viewed_at": "2026-01-01T00:00:00",
+}
+_ATTEMPT = {
+    "quiz_id": "01-a",
+    "mode": "practice",
+    "seed": "s",
+    "started_at": "2026-01-01T00:00:00",
+    "score": 1,
+    "max_score": 1,
+    "answers": [],
+}
+_ANSWER = {
+    "question_id": "q1",
+    "answer": "x",
+    "correct": True,
+    "points": 1,
+    "max_points": 1,
+    "seconds": 2,
+    "answered_at": "2026-01-01T00:00:00",
+}
+_CARD = {"card_id": "quiz:q1", "kind": "quiz", "state": {}, "due": "2026-01-02T00:00:00"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        (_export(lessons=[_LESSON, _LESSON]), "lessons.1: '01-a' appears twice"),
+        (_export(review_cards=[_CARD, _CARD]), "review_cards.1: 'quiz:q1' appears twice"),
+        (
+            _export(quiz_attempts=[{**_ATTEMPT, "answers": [_ANSWER, _ANSWER]}]),
+            "quiz_attempts.0.answers.1: 'q1' appears twice",
+        ),
+        (_export(quiz_attempts=[5]), "quiz_attempts.0"),
+        (_export(lessons="abc"), "lessons: Input should be a valid list"),
+        (_export(quiz_attempts=[{**_ATTEMPT, "score": "lots"}]), "quiz_attempts.0.score"),
+        (_export(quiz_attempts=[{**_ATTEMPT, "score": 1e300}]), "less than or equal to 1000000000"),
+        (_export(lessons=[{**_LESSON, "lesson_id": "x" * 5000}]), "at most 80 characters"),
+        (_export(lessons=[{**_LESSON, "first_viewed_at": "yesterday"}]), "first_viewed_at"),
+        (_export(review_cards=[{**_CARD, "lapses": 10**30}]), "review_cards.0.lapses"),
+        (_export(profile="x" * 500), "at most 200 characters"),
+        (_export(profile=""), "needs a profile name"),
+        (_export(extra_table=[]), "extra_table: Extra inputs are not permitted"),
+    ],
+)
+def test_imports_with_duplicates_bad_types_or_huge_values_change_nothing(
+    store: ProgressStore, payload: object, words: str
+) -> None:
+    store.ensure_profile("ana")
+    with pytest.raises(ProfileError, match=re.escape(words)):
+        store.import_profile(payload)
+    assert store.profiles() == ["ana"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"{", "not valid JSON (line 1)"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests its JSON too deeply"),
+        (b" " * 20_000_001, "larger than 20 MB"),
+    ],
+)
+def test_uploaded_bytes_are_refused_with_a_reason(raw: bytes, words: str) -> None:
+    from flightschool.progress.export import ExportError, parse_bytes
+
+    with pytest.raises(ExportError, match=re.escape(words)):
+        parse_bytes(raw)
+
+
+def test_a_full_disk_is_named_and_nothing_saved_is_lost(tmp_path: Path) -> None:
+    """SQLite's max_page_count makes the database file really unable to grow (SQLITE_FULL)."""
+    from sqlalchemy import event
+
+    from flightschool.progress.store import StoreFull
+
+    url = f"sqlite:///{tmp_path / 'full.db'}"
+    ProgressStore(make_engine(url)).ensure_profile("ana")
+    engine = make_engine(url)
+    pages = (tmp_path / "full.db").stat().st_size // 4096 + 8
+
+    @event.listens_for(engine, "connect")
+    def _cap(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")  # type: ignore[attr-defined]
+
+    store = ProgressStore(engine)
+    store.set_complete("ana", "01-a")
+    with pytest.raises(StoreFull, match="the disk is full"):
+        for i in range(2000):
+            store.log("ana", "big", f"r{i}", {"blob": "x" * 4000})
+    engine.dispose()
+    reopened = ProgressStore(make_engine(url))
+    assert reopened.completed_lessons("ana") == {"01-a"}
+    assert reopened.profiles() == ["ana"]

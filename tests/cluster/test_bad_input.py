@@ -1,0 +1,96 @@
+"""Bad input that only shows with a running cluster: files labs missing a file or holding
+an alias bomb, and a restart whose port another program took."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flightschool.cluster.backend import ClusterError
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.core.proc import Result, pid_alive, run
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.cluster
+
+LAB08 = ROOT / "labs" / "08-executor-pod-template"
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+    for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def check(cluster: EmbeddedCluster, folder: Path) -> Result:
+    env = {
+        "FLIGHTSCHOOL_DATA_DIR": str(cluster.state.parents[1]),
+        "FLIGHTSCHOOL_CLUSTER_NAME": cluster.cluster,
+    }
+    args = ["lab", "check", LAB08.name, "--dir", str(folder), "--json"]
+    return run([sys.executable, "-m", "flightschool.cli", *args], timeout=300, env=env)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("missing-cfg", "airflow.cfg is missing from your files"),
+        ("bomb-template", "pod_template.yaml:6: aliases expand this value past"),
+    ],
+)
+def test_files_lab_names_the_bad_file(
+    embedded: EmbeddedCluster, tmp_path: Path, change: str, says: str
+) -> None:
+    folder = tmp_path / "files"
+    shutil.copytree(LAB08 / "solution", folder)
+    if change == "missing-cfg":
+        (folder / "airflow.cfg").unlink()
+    else:
+        (folder / "pod_template.yaml").write_text(LAUGHS)
+    result = check(embedded, folder)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2500:]
+    assert says in result.stdout, result.stdout
+
+
+def test_a_port_taken_at_restart_is_named_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(tmp_path / "data"))
+    cluster = EmbeddedCluster("fs-ports")
+    assert cluster.up(progress=lambda _m: None).healthy
+    try:
+        [scheduler] = [c for c in cluster.status().components if c["name"] == "kube-scheduler"]
+        os.kill(scheduler["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while pid_alive(scheduler["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        from flightschool.cluster.embedded import taken_ports
+
+        with socket.socket() as squatter:
+            port = _scheduler_port(cluster)
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            assert taken_ports(cluster.cluster_dir / "kwok.yaml", ["kube-scheduler"])
+            started = time.monotonic()
+            with pytest.raises(ClusterError, match=f"kube-scheduler needs port {port}"):
+                cluster.up(progress=lambda _m: None)
+            assert time.monotonic() - started < 15
+        assert cluster.up(progress=lambda _m: None).healthy  # port free again: restarts
+    finally:
+        cluster.down(purge=True)
+
+
+def _scheduler_port(cluster: EmbeddedCluster) -> int:
+    from flightschool.core import safeyaml
+
+    for _line, doc in safeyaml.load_all(safeyaml.read_text(cluster.cluster_dir / "kwok.yaml")):
+        for component in doc.get("components") or []:
+            if component["name"] == "kube-scheduler":
+                return int(component["ports"][0]["port"])
+    raise AssertionError("no kube-scheduler in kwok.yaml")
