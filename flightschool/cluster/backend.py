@@ -42,6 +42,11 @@ class Backend(Protocol):
 
     def client(self) -> Kube: ...
 
+    def ready(self) -> bool:
+        """Cheap readiness for every grading click (one request at most); `status` is the
+        full report, asked for only to say what is wrong."""
+        ...
+
     def down(self, purge: bool = False) -> None: ...
 
     def status(self) -> Status: ...
@@ -71,6 +76,14 @@ class ClientCache:
 
             self._client = Kube(self.kubeconfig(), self._context())
         return self._client
+
+    def ready(self) -> bool:
+        from flightschool.cluster.kube import KubeError
+
+        try:
+            return self.kubeconfig().is_file() and self.client().healthy()
+        except (KubeError, OSError):  # an unreadable kubeconfig: status() says why
+            return False
 
 
 BACKENDS = ("embedded", "kind", "kubeconfig")

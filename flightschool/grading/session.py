@@ -49,13 +49,13 @@ def namespace_map(lab: Lab, backend: Backend) -> dict[str, str]:
 
 
 def _kube(backend: Backend) -> Kube:
-    status = backend.status()
-    if not status.healthy:
-        problems = "; ".join(status.problems) or "not healthy"
-        raise ClusterError(
-            f"the lab cluster is not ready ({problems}); start it with `flightschool cluster up`"
-        )
-    return backend.client()
+    if backend.ready():
+        return backend.client()
+    status = backend.status()  # the full report, only to say what is wrong
+    problems = "; ".join(status.problems) or "not healthy"
+    raise ClusterError(
+        f"the lab cluster is not ready ({problems}); start it with `flightschool cluster up`"
+    )
 
 
 def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, str]:
