@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flightschool.cluster.backend import BACKENDS
 from flightschool.cluster.errors import environment_errors
+from flightschool.cluster.factory import BACKENDS
 from flightschool.core.paths import project_root
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
@@ -207,7 +207,7 @@ def _progress(message: str) -> None:
 
 
 def _cluster(args: argparse.Namespace) -> int:
-    from flightschool.cluster.backend import get_backend
+    from flightschool.cluster.factory import get_backend
 
     try:
         backend = get_backend(args.backend)
@@ -347,7 +347,7 @@ def _lab_list(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from flightschool.cluster.backend import get_backend
+    from flightschool.cluster.factory import get_backend
     from flightschool.content.errors import ContentLoadError
     from flightschool.content.labs import load_lab
     from flightschool.dags.home import AirflowHomeError

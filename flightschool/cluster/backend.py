@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,30 +83,6 @@ class ClientCache:
             return self.kubeconfig().is_file() and self.client().healthy()
         except (KubeError, OSError):  # an unreadable kubeconfig: status() says why
             return False
-
-
-BACKENDS = ("embedded", "kind", "kubeconfig")
-
-
-def default_backend() -> str:
-    return os.environ.get("FLIGHTSCHOOL_BACKEND", "embedded")
-
-
-def get_backend(name: str | None = None) -> Backend:
-    name = name or default_backend()
-    if name == "embedded":
-        from flightschool.cluster.embedded import EmbeddedCluster
-
-        return EmbeddedCluster()
-    if name == "kind":
-        from flightschool.cluster.kind import KindCluster
-
-        return KindCluster()
-    if name == "kubeconfig":
-        from flightschool.cluster.external import ExternalCluster
-
-        return ExternalCluster()
-    raise ClusterError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
 
 
 def node_summary(node: dict[str, Any]) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from flightschool.cluster.backend import get_backend
 from flightschool.cluster.errors import environment_errors
+from flightschool.cluster.factory import get_backend
 from flightschool.content.scoring import Outcome
 from flightschool.grading import session
 from flightschool.grading.exam import ExamResult, score_exam

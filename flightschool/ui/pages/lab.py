@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from flightschool.cluster.backend import Backend, get_backend
+from flightschool.cluster.backend import Backend
 from flightschool.cluster.errors import environment_errors
+from flightschool.cluster.factory import get_backend
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import Lab

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from flightschool.cluster.backend import ClusterError, get_backend
+from flightschool.cluster.backend import ClusterError
 from flightschool.cluster.external import ExternalCluster, _allows
+from flightschool.cluster.factory import get_backend
 from flightschool.cluster.kind import KindCluster
 
 
@@ -46,3 +47,31 @@ def test_kubeconfig_backend_prefixes_learner_namespaces(
     assert backend.lab_namespace("ws-ana-x") == "ws-ana-x"
     status = backend.status()
     assert not status.healthy and "no kubeconfig at" in status.problems[0]
+
+
+def test_every_backend_takes_the_same_up_arguments(tmp_path: Path) -> None:
+    """`cluster up --backend kind --port 6443` once crashed with a TypeError."""
+    import inspect
+
+    from flightschool.cluster.embedded import EmbeddedCluster
+
+    for backend in (EmbeddedCluster, KindCluster, ExternalCluster):
+        assert list(inspect.signature(backend.up).parameters) == ["self", "progress", "port"]
+
+
+def test_a_cluster_that_was_never_made_is_not_ready(tmp_path: Path) -> None:
+    from flightschool.cluster.embedded import EmbeddedCluster
+
+    cluster = EmbeddedCluster(f"never-{tmp_path.name}")
+    assert cluster.ready() is False
+    assert cluster.simulated is True
+    assert KindCluster().simulated is False
+
+
+def test_the_kubeconfig_backend_is_not_ready_without_a_kubeconfig(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_KUBECONFIG", str(tmp_path / "missing"))
+    assert ExternalCluster().ready() is False
+    with pytest.raises(ClusterError, match="uses an existing cluster"):
+        ExternalCluster().up(progress=lambda _m: None, port=6443)
