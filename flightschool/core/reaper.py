@@ -84,7 +84,8 @@ def _reap(main: int = -1) -> int | None:
             code = 128 - code if code < 0 else code
 
 
-def _pump(src: socket.socket, dst: socket.socket) -> None:
+def pump(src: socket.socket, dst: socket.socket) -> None:
+    """Copy one direction of a forwarded connection until either side closes."""
     with contextlib.suppress(OSError):
         while data := src.recv(65536):
             dst.sendall(data)
@@ -109,7 +110,7 @@ def _forward(port: int, path: str) -> None:
                 conn.close()
                 continue
             for a, b in ((conn, upstream), (upstream, conn)):
-                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
 

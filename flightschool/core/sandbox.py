@@ -41,6 +41,7 @@ import yaml
 
 from flightschool.core.paths import cache_dir, data_dir
 from flightschool.core.proc import Supervised, run, supervise
+from flightschool.core.reaper import pump
 
 REAPER = Path(__file__).with_name("reaper.py")
 CHANNEL_ENV = "FLIGHTSCHOOL_CHANNEL_FD"
@@ -200,7 +201,7 @@ class ApiForwarder:
                 conn.close()
                 continue
             for a, b in ((conn, upstream), (upstream, conn)):
-                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
 
     def close(self) -> None:
         self._closed.set()
@@ -208,15 +209,6 @@ class ApiForwarder:
             self._server.shutdown(socket.SHUT_RDWR)
         self._server.close()
         shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def _pump(src: socket.socket, dst: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := src.recv(65536):
-            dst.sendall(data)
-    for s in (src, dst):
-        with contextlib.suppress(OSError):
-            s.shutdown(socket.SHUT_RDWR)
 
 
 def api_endpoint(kubeconfig: Path) -> tuple[str, int]:
