@@ -80,8 +80,12 @@ def _identity(lab: Lab, backend: Backend) -> LearnerIdentity:
 
 def learner(lab: Lab, backend: Backend, kube: Kube) -> LearnerIdentity:
     """The learner's identity in this lab, granted again if it went missing (a lab
-    started before identities existed, or a ServiceAccount the learner deleted)."""
+    started before identities existed, or a ServiceAccount the learner deleted); a lab
+    never started is prepared first, as `lab start` would."""
     found = _identity(lab, backend)
+    if not kube.namespace_exists(found.namespace):
+        prepare(lab, backend, kube)
+        return found
     if kube.get("v1", "ServiceAccount", identity.LEARNER, found.namespace) is None:
         return identity.grant(kube, list(found.namespaces))
     return found
