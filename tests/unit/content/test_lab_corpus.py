@@ -18,6 +18,7 @@ REQUIRED = [
     "04-multi-tenancy",
     "05-pod-security",
     "06-troubleshooting",
+    "07-kpo-dag",
     "10-custom-image",
 ]
 
