@@ -19,6 +19,7 @@ REQUIRED = [
     "05-pod-security",
     "06-troubleshooting",
     "07-kpo-dag",
+    "08-executor-pod-template",
     "10-custom-image",
 ]
 
