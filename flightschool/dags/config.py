@@ -42,6 +42,7 @@ class ConfigFacts:
     unknown: list[dict[str, Any]]
     template: dict[str, Any] | None = None
     template_error: str = ""
+    executors: dict[str, str] = field(default_factory=dict)  # short name -> module path
 
 
 @dataclass
@@ -101,7 +102,11 @@ def load_config(
     if "error" in data:
         raise AirflowConfigError(f"Airflow could not load the configuration: {data['error']}")
     return ConfigFacts(
-        data["options"], data["unknown"], data.get("template"), data.get("template_error", "")
+        data["options"],
+        data["unknown"],
+        data.get("template"),
+        data.get("template_error", ""),
+        data.get("executors") or {},
     )
 
 

@@ -3,8 +3,9 @@ and pod template the way Airflow does, and writes one JSON object with the run's
 the private channel (see dags/probe.py). Started by `flightschool.dags.config`.
 
 Output: the options asked for (as Airflow reads them, defaults included), every option in
-the file that the installed Airflow and its providers do not define (with its line), and
-the pod template deserialised by the provider, or the error that loading it raised.
+the file that the installed Airflow and its providers do not define (with its line), the
+pod template deserialised by the provider, or the error that loading it raised, and, when
+`core.executor` is asked for, Airflow's short executor names with the module path of each.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def probe(config_file: str, wanted: list[str], template: str | None) -> dict[str
         section, _, option = name.partition(".")
         options[name] = conf.get(section, option, fallback=None)
     out: dict[str, Any] = {"options": options, "unknown": unknown}
+    if "core.executor" in wanted:
+        out["executors"] = core_executors()
     if template:
         from airflow.providers.cncf.kubernetes.pod_generator import PodGenerator
         from kubernetes.client import ApiClient
@@ -63,6 +66,19 @@ def probe(config_file: str, wanted: list[str], template: str | None) -> dict[str
         except Exception as exc:
             out["template_error"] = f"{type(exc).__name__}: {exc}"
     return out
+
+
+def core_executors() -> dict[str, str]:
+    """The executors Airflow knows by a short name, with the module path each name loads
+    (`KubernetesExecutor` -> `airflow.providers.cncf.kubernetes...KubernetesExecutor`)."""
+    from airflow.executors.executor_constants import CORE_EXECUTOR_NAMES
+    from airflow.executors.executor_loader import ExecutorLoader
+
+    return {
+        name: str(ExecutorLoader.executors[name])
+        for name in sorted(CORE_EXECUTOR_NAMES)
+        if name in ExecutorLoader.executors
+    }
 
 
 def refused_options(text: str) -> list[tuple[str, str, int]]:

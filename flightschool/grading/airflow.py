@@ -14,7 +14,12 @@ from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import AirflowConfigCheck, DagCheck, Lab, dependency_pairs
 from flightschool.core import safeyaml
-from flightschool.dags.config import AirflowConfigError, generate_worker_pods, load_config
+from flightschool.dags.config import (
+    AirflowConfigError,
+    ConfigFacts,
+    generate_worker_pods,
+    load_config,
+)
 from flightschool.dags.home import AirflowHomeError, lab_home
 from flightschool.dags.inspect import DagImportError, summarise
 from flightschool.dags.run import test_dag
@@ -330,6 +335,23 @@ def _worker_problems(check: DagCheck, out: AirflowOutcome) -> list[str]:
     return problems
 
 
+def _as_written(value: str, _facts: ConfigFacts) -> str:
+    return value
+
+
+def executor_paths(value: str, facts: ConfigFacts) -> str:
+    """`[core] executor` as the classes Airflow loads: a comma-separated list whose items
+    are a short name (`KubernetesExecutor`), a module path, or `alias:name-or-path` (the
+    alias only names it). Short names become Airflow's own module path for them."""
+    items = (item.strip().split(":", 1)[-1].strip() for item in value.split(","))
+    return ",".join(facts.executors.get(item, item) for item in items if item)
+
+
+# Options with more than one spelling of the same setting: both the expected value and
+# the learner's are brought to one form before they are compared.
+OPTION_FORMS: dict[str, Callable[[str, ConfigFacts], str]] = {"core.executor": executor_paths}
+
+
 def check_airflow_config(check: AirflowConfigCheck, view: ClusterView, lab: Path) -> Outcome:
     out = _airflow(view)
     if out.config_error or out.config is None:
@@ -338,7 +360,8 @@ def check_airflow_config(check: AirflowConfigCheck, view: ClusterView, lab: Path
     problems = []
     for option, expected in check.options.items():
         found = facts.options.get(option)
-        if match(expected, found):
+        same = OPTION_FORMS.get(option, _as_written)
+        if found is None or match(same(expected, facts), same(found, facts)):
             problems.append(f"{option} is {found!r}, expected {expected!r}")
     if check.known_options and facts.unknown:
         problems += [f"line {u['line']}: {u['option']}: {u['why']}" for u in facts.unknown[:4]]

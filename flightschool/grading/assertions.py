@@ -14,6 +14,11 @@ the expected tag is fine), and a string
 `${name}` is a placeholder that takes the first value it meets and must then be equal
 everywhere else it appears, so a volume and its mount can be tied by whatever name the
 learner chose (`volumes: [{name: ${v}, ...}]`, `volumeMounts: [{name: ${v}, ...}]`).
+
+One derived field: `argv` in a container is the command line it runs, `command` followed by
+`args`, compared item by item in order, so `command: [sh, -c]` + `args: [...]` equals the
+same line written as one `command`. A container with no `command` has no known argv (the
+image's entrypoint runs first), so it never matches one.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Mismatch:
 
 
 _MISSING = object()
+ARGV = "argv"
 _PLACEHOLDER = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 Bindings = dict[str, Any]
 
@@ -117,6 +123,8 @@ def match(
                             child, None, found[key], f"must not be set (found {_show(found[key])})"
                         )
                     )
+            elif key == ARGV and ARGV not in found and isinstance(want, list):
+                out.extend(_match_argv(want, found, child, env))
             elif key not in found:
                 out.append(Mismatch(child, want, _MISSING))
             elif key == "image" and isinstance(want, str) and isinstance(found[key], str):
@@ -132,6 +140,34 @@ def match(
         return _match_list(expected, found, mode, path, env)
     if found is _MISSING or not scalar_equal(expected, found):
         return [Mismatch(path, expected, found)]
+    return []
+
+
+def _match_argv(
+    want: list[Any], container: dict[str, Any], path: str, env: Bindings
+) -> list[Mismatch]:
+    command = container.get("command")
+    if not command:
+        return [
+            Mismatch(
+                path,
+                want,
+                _MISSING,
+                "no `command` is set, so the image's entrypoint runs first; "
+                f"the container should run {_show(want)}",
+            )
+        ]
+    argv = [*command, *(container.get("args") or [])]
+    if match(want, argv, "exact", path, dict(env)):
+        return [
+            Mismatch(
+                path,
+                want,
+                argv,
+                f"the container runs {_show(argv)} (command + args), expected {_show(want)}",
+            )
+        ]
+    match(want, argv, "exact", path, env)
     return []
 
 

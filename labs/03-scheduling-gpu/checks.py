@@ -8,8 +8,10 @@ import re
 from typing import Any
 
 from flightschool.core import quantity
+from flightschool.grading.placement import requires_label, tolerates_any, tolerates_pool
 
 GPU = "nvidia.com/gpu"
+GPU_POOL = {"gpu": "true"}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "single": 1}
 _NUMBER = r"(\d+|one|two|three|four|five|six|single)"
 # A count of GPUs: "3 GPUs", "three nvidia.com/gpu", "nvidia.com/gpu: 3", "2 devices".
@@ -105,49 +107,8 @@ def _pod_spec(view: Any, name: str) -> dict[str, Any]:
     return pod.get("spec") or {}
 
 
-def requires_label(spec: dict[str, Any], key: str, value: str) -> bool:
-    """Does the pod only fit nodes labelled key=value? Through its nodeSelector, or through
-    required node affinity where every term demands that label with that value alone."""
-    if (spec.get("nodeSelector") or {}).get(key) == value:
-        return True
-    required = (
-        ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-            "requiredDuringSchedulingIgnoredDuringExecution"
-        )
-        or {}
-    ).get("nodeSelectorTerms") or []
-    return bool(required) and all(
-        any(
-            e.get("key") == key and e.get("operator") == "In" and e.get("values") == [value]
-            for e in term.get("matchExpressions") or []
-        )
-        for term in required
-    )
-
-
-def tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool:
-    """Kubernetes' rule: a toleration matches a taint by key (empty key with Exists: any),
-    operator Equal (value equal) or Exists, and effect (empty: every effect)."""
-    for t in tolerations:
-        if t.get("effect") and t.get("effect") != taint.get("effect"):
-            continue
-        if t.get("key") and t.get("key") != taint.get("key"):
-            continue
-        if t.get("operator") == "Exists" or (
-            t.get("key") and str(t.get("value") or "") == str(taint.get("value") or "")
-        ):
-            return True
-    return False
-
-
-def _gpu_taints(view: Any) -> list[dict[str, Any]]:
-    return [
-        taint
-        for n in view.objects("v1", "Node")
-        if (n["metadata"].get("labels") or {}).get("gpu") == "true"
-        for taint in (n.get("spec") or {}).get("taints") or []
-        if taint.get("effect") in ("NoSchedule", "NoExecute")
-    ]
+def _nodes(view: Any) -> list[dict[str, Any]]:
+    return list(view.objects("v1", "Node"))
 
 
 def check_data_pool_selector(view: Any) -> str | None:
@@ -157,14 +118,12 @@ def check_data_pool_selector(view: Any) -> str | None:
 
 
 def check_gpu_toleration(view: Any) -> str | None:
-    tolerations = _pod_spec(view, "train-model").get("tolerations") or []
-    if not all(tolerates(tolerations, t) for t in _gpu_taints(view)):
+    if not tolerates_pool(_pod_spec(view, "train-model"), _nodes(view), GPU_POOL):
         return "train-model's tolerations do not match the GPU node's taint"
     return None
 
 
 def check_cpu_pod_no_gpu_toleration(view: Any) -> str | None:
-    tolerations = _pod_spec(view, "transform-orders").get("tolerations") or []
-    if any(tolerates(tolerations, t) for t in _gpu_taints(view)):
+    if tolerates_any(_pod_spec(view, "transform-orders"), _nodes(view), GPU_POOL):
         return "transform-orders tolerates the GPU node's taint"
     return None

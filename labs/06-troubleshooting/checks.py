@@ -1,13 +1,33 @@
-"""Python checks for lab 06: the Celery worker's memory limit against its measured peak."""
+"""Python checks for lab 06: the GPU pod's placement and tolerations judged against the GPU
+node's real taint (any spelling Kubernetes accepts), and the Celery worker's memory limit
+against its measured peak."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flightschool.core import quantity
+from flightschool.grading.placement import pod_spec, requires_label, tolerates_pool
 
 PEAK_ANNOTATION = "lab.flightschool.io/memory-peak"
 MEASURED_PEAK = "1500Mi"
+GPU_POOL = {"gpu": "true"}
+
+
+def check_gpu_toleration(view: Any) -> str | None:
+    """Placed on the GPU pool by nodeSelector or required node affinity, and tolerating the
+    GPU node's taint in any form the scheduler accepts (Equal or Exists, with or without an
+    effect)."""
+    deployment = view.get("apps/v1", "Deployment", "gpu-embedder")
+    if deployment is None:
+        return "no Deployment gpu-embedder found"
+    spec = pod_spec(deployment)
+    problems = []
+    if not all(requires_label(spec, k, v) for k, v in GPU_POOL.items()):
+        problems.append("its pod template no longer requires nodes labelled gpu=true")
+    if not tolerates_pool(spec, list(view.objects("v1", "Node")), GPU_POOL):
+        problems.append("its tolerations do not match the GPU node's taint")
+    return "; ".join(problems) or None
 
 
 def check_worker_memory(view: Any) -> str | None:

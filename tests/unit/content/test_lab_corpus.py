@@ -11,12 +11,15 @@ from flightschool.core.paths import project_root
 from tests.lab_corpus import corpus_labs, load_cases
 
 LABS = load_catalog(project_root()).labs
-# Labs 01, 06, 07 and 08 join this list with their corpora.
 REQUIRED = [
+    "01-first-pod",
     "02-requests-limits-quotas",
     "03-scheduling-gpu",
     "04-multi-tenancy",
     "05-pod-security",
+    "06-troubleshooting",
+    "07-kpo-dag",
+    "08-executor-pod-template",
     "10-custom-image",
 ]
 

@@ -29,6 +29,11 @@ def test_unknown_sections_and_options_are_named_with_their_line(tmp_path: Path) 
         (6, "kubernetes_executor.worker_container_image"),
         (8, "[kubernetes]"),
     }
+    # Asked for the executor, the probe also says which class each short name loads.
+    assert facts.executors["KubernetesExecutor"] == (
+        "airflow.providers.cncf.kubernetes.executors.kubernetes_executor.KubernetesExecutor"
+    )
+    assert "LocalExecutor" in facts.executors
 
 
 def test_a_broken_pod_template_is_reported_not_raised(tmp_path: Path) -> None:

@@ -134,3 +134,42 @@ def test_placeholders_tie_two_fields_by_any_name() -> None:
     pod["containers"][0]["volumeMounts"] = [{"name": "scratch", "mountPath": "/data"}]
     misses = match(expected, pod)
     assert misses and "expected 'd', found 'scratch'" in str(misses[0])
+
+
+ARGV = {"containers": [{"argv": ["python", "-c", "print('x')"]}]}
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        {"command": ["python", "-c", "print('x')"]},
+        {"command": ["python", "-c"], "args": ["print('x')"]},
+        {"command": ["python"], "args": ["-c", "print('x')"]},
+        {"command": ["python", "-c", "print('x')"], "args": []},
+    ],
+)
+def test_argv_is_command_then_args_in_any_split(container: dict[str, Any]) -> None:
+    assert match(ARGV, {"containers": [{"name": "side", "command": ["sleep"]}, container]}) == []
+
+
+@pytest.mark.parametrize(
+    ("container", "says"),
+    [
+        ({"command": ["python -c \"print('x')\""]}, "the container runs"),
+        ({"command": ["python"], "args": ["-c print('x')"]}, "the container runs"),
+        ({"command": ["-c", "print('x')"], "args": ["python"]}, "the container runs"),
+        ({"command": ["python", "-c", "print('x')", "extra"]}, "the container runs"),
+        ({"args": ["python", "-c", "print('x')"]}, "entrypoint runs first"),
+    ],
+)
+def test_argv_differs_in_order_items_or_without_command(
+    container: dict[str, Any], says: str
+) -> None:
+    [miss] = match(ARGV, {"containers": [container]})
+    assert says in str(miss)
+
+
+def test_argv_is_exact_even_when_lists_are_contains() -> None:
+    found = {"containers": [{"command": ["python", "print('x')", "-c"]}]}
+    assert match(ARGV, found, "contains")
+    assert match({"containers": [{"command": ["python", "-c"]}]}, found, "contains") == []
