@@ -200,7 +200,7 @@ def test_helm_values_block(block: CodeBlock, tmp_path: Path) -> None:
     assert not rendered.error, (rendered.error, rendered.schema_errors)
 
 
-# ------------------------------------------------------------------ the seed's wrong forms
+# ------------------------------------------------------------------ older tutorials' wrong forms
 WRONG_FORMS = [
     "schedule_interval",
     "worker_container_image",
@@ -240,7 +240,7 @@ def test_wrong_forms_appear_only_in_mistake_blocks(lesson: object) -> None:
         and "mistake" not in b.flags  # type: ignore[attr-defined]
         and _kpo_resources_kwarg(b.code)
     ]
-    assert not found and not kpo, f"seed mistakes outside mistake blocks: {found} {kpo}"
+    assert not found and not kpo, f"older tutorials' mistakes outside mistake blocks: {found} {kpo}"
 
 
 def test_course_size_and_shape() -> None:
