@@ -25,7 +25,7 @@ from flightschool.content.catalog import load_catalog
 from flightschool.content.labs import DockerfileCheck
 from flightschool.content.lessons import CodeBlock
 from flightschool.content.models import QUESTION_TYPES
-from flightschool.content.stats import PROOF_FLAGS, UNVERIFIED
+from flightschool.content.stats import PROOF_FLAGS, UNVERIFIED, stats
 from flightschool.core.paths import project_root
 from flightschool.core.proc import run
 from flightschool.dags.home import airflow_env
@@ -365,3 +365,13 @@ def test_course_size_and_shape() -> None:
         titles = [s.title for s in lesson.sections]
         assert "Key takeaways" in titles and "In the interview" in titles, lesson.id
         assert CATALOG.banks_for_lesson(lesson.id), f"{lesson.id} has no quiz"
+
+
+def test_every_block_is_proven_or_says_why_not() -> None:
+    """A block no test runs must be tagged `unverified` and say why on its first line, so
+    `content stats` counts it out instead of a new block slipping in unproven."""
+    not_verified = stats(CATALOG)["code_blocks"]["not_verified"]
+    silent = [
+        b for b in not_verified if "unverified" not in b["kind"] or b["why"] == "no reason given"
+    ]
+    assert not silent, silent
