@@ -69,7 +69,15 @@ class OutcomeWatcher:
             path.write_text(
                 "".join(f"{stamp} stdout F {line}\n" for line in lines), encoding="utf-8"
             )
-            entries.append({"containers": [c.get("name")], "logsFile": str(path)})
+            # the same file answers `kubectl logs --previous`: a simulated restart
+            # repeats the same run
+            entries.append(
+                {
+                    "containers": [c.get("name")],
+                    "logsFile": str(path),
+                    "previousLogsFile": str(path),
+                }
+            )
         if entries:
             self.kube.apply(
                 {

@@ -19,29 +19,34 @@ import pytest
 import yaml
 
 from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.helm import Rendered, render
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.catalog import load_catalog
+from flightschool.content.labs import DockerfileCheck
 from flightschool.content.lessons import CodeBlock
 from flightschool.content.models import QUESTION_TYPES
+from flightschool.content.stats import PROOF_FLAGS, UNVERIFIED, stats
 from flightschool.core.paths import project_root
 from flightschool.core.proc import run
 from flightschool.dags.home import airflow_env
 from flightschool.dags.inspect import FileSummary, summarise
+from flightschool.grading.dockerfile import RULES
+from flightschool.grading.dockerfile import parse as parse_dockerfile
+from tests.content.chart import proof_chart
 
 CATALOG = load_catalog(project_root())
 BLOCKS = [b for lesson in CATALOG.lessons.values() for b in lesson.code_blocks]
 
 
 def blocks(kind: str, flag: str = "") -> list[CodeBlock]:
+    """The blocks one proof covers: by kind and proof flag (no flag: the kind's plain
+    blocks). `unverified` blocks are shown, not proven, and stats count them so."""
     return [
         b
         for b in BLOCKS
         if b.kind == kind
-        and (not flag or flag in b.flags)
-        and (
-            flag
-            or not {"k8s", "airflow-cfg", "airflow-env", "helm-values", "illustration"} & b.flags
-        )
+        and UNVERIFIED not in b.flags
+        and (flag in b.flags if flag else not set(PROOF_FLAGS) & b.flags)
     ]
 
 
@@ -181,26 +186,130 @@ def test_kubernetes_block_dry_run(block: CodeBlock, embedded: EmbeddedCluster, k
 
 
 # ------------------------------------------------------------------ Helm values
+def rendered(code: str, tmp_path: Path) -> Rendered:
+    values = tmp_path / "values.yaml"
+    values.write_text(code, encoding="utf-8")
+    return render(proof_chart(), "airflow", "airflow", values)
+
+
 @pytest.mark.parametrize("block", blocks("yaml", "helm-values"), ids=ident)
 def test_helm_values_block(block: CodeBlock, tmp_path: Path) -> None:
-    """Correct values render with the official chart (schema included). A mistake block may
-    be wrong in meaning rather than in schema, so only its YAML is required to parse."""
-    from flightschool.cluster.helm import ChartUnavailable, airflow_chart, render
-
-    values = tmp_path / "values.yaml"
-    values.write_text(block.code)
-    yaml.safe_load(block.code)
+    """Correct values render with the official chart (schema included); a mistake block is
+    one the chart refuses."""
+    assert isinstance(yaml.safe_load(block.code), dict)
+    result = rendered(block.code, tmp_path)
     if "mistake" in block.flags:
-        return
-    try:
-        chart = airflow_chart()
-    except ChartUnavailable as exc:
-        pytest.skip(str(exc))
-    rendered = render(chart, "airflow", "airflow", values)
-    assert not rendered.error, (rendered.error, rendered.schema_errors)
+        assert result.error, "marked as a mistake, but the chart renders these values"
+    else:
+        assert not result.error, (result.error, result.schema_errors)
 
 
-# ------------------------------------------------------------------ the seed's wrong forms
+def _same_shape(shown: object, real: object, path: str) -> list[str]:
+    """Where the shown object differs from the rendered one: a missing field or another
+    value. A KEDA query is compared by its divisor, since the chart adds queue filters."""
+    if isinstance(shown, dict):
+        if not isinstance(real, dict):
+            return [f"{path}: not a mapping in the chart's object"]
+        return [
+            problem
+            for key, value in shown.items()
+            for problem in (
+                _same_shape(value, real[key], f"{path}.{key}")
+                if key in real
+                else [f"{path}.{key}: the chart renders no such field"]
+            )
+        ]
+    if isinstance(shown, list):
+        if not isinstance(real, list) or len(real) < len(shown):
+            return [f"{path}: the chart's list is shorter"]
+        return [p for i, v in enumerate(shown) for p in _same_shape(v, real[i], f"{path}[{i}]")]
+    if path.endswith(".query"):
+        divisor = re.compile(r"/\s*(\d+)\)")
+        ours, theirs = divisor.search(str(shown)), divisor.search(str(real))
+        same = bool(ours and theirs and ours.group(1) == theirs.group(1))
+        return [] if same else [f"{path}: divides by another worker_concurrency than the chart"]
+    return [] if str(shown) == str(real) else [f"{path}: shown {shown!r}, chart renders {real!r}"]
+
+
+def _values_for(block: CodeBlock) -> CodeBlock:
+    """The lesson's Helm values an illustration is drawn from: the nearest correct block."""
+    lesson = CATALOG.lessons[block.lesson_id]
+    values = [
+        b for b in lesson.code_blocks if "helm-values" in b.flags and "mistake" not in b.flags
+    ]
+    assert values, "an illustration needs a Helm values block in its lesson to be drawn from"
+    return min(values, key=lambda b: abs(b.line - block.line))
+
+
+@pytest.mark.parametrize("block", blocks("yaml", "illustration"), ids=ident)
+def test_illustration_is_what_the_chart_renders(block: CodeBlock, tmp_path: Path) -> None:
+    """An object the lesson shows for reading (a KEDA ScaledObject: a custom resource the lab
+    cluster has no definition for) must be the one the chart renders for the lesson's values:
+    every field it shows exists there, with the same value."""
+    shown = yaml.safe_load(block.code)
+    result = rendered(_values_for(block).code, tmp_path)
+    assert not result.error, result.error
+    real = [
+        o
+        for o in result.objects
+        if o.get("kind") == shown.get("kind")
+        and o.get("metadata", {}).get("name") == shown.get("metadata", {}).get("name")
+    ]
+    assert real, f"the chart renders no {shown.get('kind')} {shown.get('metadata', {}).get('name')}"
+    assert not _same_shape(shown, real[0], "$"), _same_shape(shown, real[0], "$")
+
+
+# ------------------------------------------------------------------ Dockerfiles and requirements
+def dockerfile_problems(code: str, tmp_path: Path) -> list[str]:
+    """The custom-image rules of lab 10 (pinned 3.x base, Airflow pinned on every pip install,
+    pip as the airflow user; a requirements file copied before pip reads it)."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(code, encoding="utf-8")
+    instructions = parse_dockerfile(path)
+    assert instructions, "no Dockerfile instruction could be parsed"
+    rules = [r for r in RULES if r != "requirements-copied" or re.search(r"\s-r\s", code)]
+    problems = []
+    for rule in rules:
+        check = DockerfileCheck(
+            id=rule,
+            title=rule,
+            type="dockerfile",
+            rule=rule,
+            message=rule,  # type: ignore[arg-type]
+        )
+        problem = RULES[rule](instructions, check)
+        if problem:
+            problems.append(f"{rule}: {problem}")
+    return problems
+
+
+@pytest.mark.parametrize("block", blocks("dockerfile"), ids=ident)
+def test_dockerfile_block(block: CodeBlock, tmp_path: Path) -> None:
+    problems = dockerfile_problems(block.code, tmp_path)
+    if "mistake" in block.flags:
+        assert problems, "marked as a mistake, but every custom-image rule passes"
+    else:
+        assert not problems, problems
+
+
+@pytest.mark.parametrize("block", blocks("text", "requirements"), ids=ident)
+def test_requirements_block(block: CodeBlock) -> None:
+    """A requirements file that names apache-airflow must pin the installed version; the
+    course's wrong example reinstalls another one."""
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    reqs = [Requirement(line) for line in block.code.splitlines() if line.strip()]
+    airflow = [r for r in reqs if r.name == "apache-airflow"]
+    wrong = [str(r) for r in airflow if not r.specifier.contains(version("apache-airflow"))]
+    if "mistake" in block.flags:
+        assert wrong, "marked as a mistake, but it pins the installed Airflow (or none)"
+    else:
+        assert not wrong, f"pins another Airflow than the installed one: {wrong}"
+
+
+# ------------------------------------------------------------------ older tutorials' wrong forms
 WRONG_FORMS = [
     "schedule_interval",
     "worker_container_image",
@@ -240,7 +349,7 @@ def test_wrong_forms_appear_only_in_mistake_blocks(lesson: object) -> None:
         and "mistake" not in b.flags  # type: ignore[attr-defined]
         and _kpo_resources_kwarg(b.code)
     ]
-    assert not found and not kpo, f"seed mistakes outside mistake blocks: {found} {kpo}"
+    assert not found and not kpo, f"older tutorials' mistakes outside mistake blocks: {found} {kpo}"
 
 
 def test_course_size_and_shape() -> None:
@@ -256,3 +365,13 @@ def test_course_size_and_shape() -> None:
         titles = [s.title for s in lesson.sections]
         assert "Key takeaways" in titles and "In the interview" in titles, lesson.id
         assert CATALOG.banks_for_lesson(lesson.id), f"{lesson.id} has no quiz"
+
+
+def test_every_block_is_proven_or_says_why_not() -> None:
+    """A block no test runs must be tagged `unverified` and say why on its first line, so
+    `content stats` counts it out instead of a new block slipping in unproven."""
+    not_verified = stats(CATALOG)["code_blocks"]["not_verified"]
+    silent = [
+        b for b in not_verified if "unverified" not in b["kind"] or b["why"] == "no reason given"
+    ]
+    assert not silent, silent
