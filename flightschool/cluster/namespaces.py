@@ -70,25 +70,35 @@ def owned_namespaces(kube: Kube, owner: str | None = None) -> list[str]:
 
 def _wipe(kube: Kube, namespace: str, deadline: float) -> None:
     """Delete every collection at once (one request per kind, however many objects a
-    submission made), then wait until they are gone or the deadline passes."""
-    types = kube.collectable_types()
+    submission made), controllers before what they own, then wait until all is gone or
+    the deadline passes. A kind still holding objects is deleted again on each look: a
+    StatefulSet deleted after its pods has made new ones, which keep their volume claims."""
+    types = sorted(kube.collectable_types(), key=lambda t: t.group_version == "v1")
+    _delete_collections(kube, namespace, types)
+    left: dict[ResourceType, list[str]] = {}
+
+    def emptied() -> bool:
+        left.clear()
+        left.update(_leftovers(kube, namespace, types))
+        if left:
+            _delete_collections(kube, namespace, list(left))
+        return not left
+
+    if not wait_until(emptied, deadline, 0.1):
+        names = [f"{t.kind}/{name}" for t, found in left.items() for name in found]
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        raise ClusterError(
+            f"namespace {namespace} is not empty after {deadline:g} s; still there: {shown}"
+        )
+
+
+def _delete_collections(kube: Kube, namespace: str, types: list[ResourceType]) -> None:
     for rtype in types:
         try:
             kube.raw("DELETE", rtype.path(namespace), query=_wipe_query(rtype))
         except KubeError as exc:
             if exc.status not in (404, 405):
                 raise
-    left: list[str] = []
-
-    def emptied() -> bool:
-        left[:] = _leftovers(kube, namespace, types)
-        return not left
-
-    if not wait_until(emptied, deadline, 0.1):
-        shown = ", ".join(left[:8]) + (f" and {len(left) - 8} more" if len(left) > 8 else "")
-        raise ClusterError(
-            f"namespace {namespace} is not empty after {deadline:g} s; still there: {shown}"
-        )
 
 
 def _wipe_query(rtype: ResourceType) -> list[tuple[str, str]]:
@@ -98,10 +108,12 @@ def _wipe_query(rtype: ResourceType) -> list[tuple[str, str]]:
     return query
 
 
-def _leftovers(kube: Kube, namespace: str, types: list[ResourceType]) -> list[str]:
-    """What a wipe has not removed yet, as Kind/name (objects we keep are not counted).
+def _leftovers(
+    kube: Kube, namespace: str, types: list[ResourceType]
+) -> dict[ResourceType, list[str]]:
+    """What a wipe has not removed yet, by kind (objects we keep are not counted).
     Events are left out: they expire on their own and only describe the past."""
-    left = []
+    left = {}
     for rtype in types:
         if rtype.kind == "Event":
             continue
@@ -112,7 +124,8 @@ def _leftovers(kube: Kube, namespace: str, types: list[ResourceType]) -> list[st
             items = kube.raw("GET", rtype.path(namespace), query=query).get("items", [])
         except KubeError:
             continue
-        left += [f"{rtype.kind}/{o['metadata']['name']}" for o in items]
+        if items:
+            left[rtype] = [str(o["metadata"]["name"]) for o in items]
     return left
 
 

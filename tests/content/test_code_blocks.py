@@ -32,7 +32,7 @@ from flightschool.dags.home import airflow_env
 from flightschool.dags.inspect import FileSummary, summarise
 from flightschool.grading.dockerfile import RULES
 from flightschool.grading.dockerfile import parse as parse_dockerfile
-from tests.content.chart import proof_chart
+from tests.charts import proof_chart
 
 CATALOG = load_catalog(project_root())
 BLOCKS = [b for lesson in CATALOG.lessons.values() for b in lesson.code_blocks]

@@ -27,7 +27,7 @@ from flightschool.cluster.kube import Kube
 from flightschool.content.lessons import CodeBlock
 from flightschool.core.proc import Result, run
 from flightschool.dags.home import DB_NAME, airflow_env, template_db
-from tests.content.chart import proof_chart
+from tests.charts import proof_chart
 from tests.content.test_code_blocks import CATALOG, blocks, ident
 
 pytestmark = pytest.mark.cluster
