@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from flightschool.cluster.backend import BACKENDS
 from flightschool.cluster.errors import environment_errors
 from flightschool.core.paths import project_root
+from flightschool.core.settings import SettingsError
 
 if TYPE_CHECKING:
     from flightschool.grading.report import Report
@@ -46,7 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except SettingsError as exc:  # a FLIGHTSCHOOL_* variable holds something unusable
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from flightschool.core import settings
 
 if TYPE_CHECKING:
     from flightschool.cluster.kube import Kube
@@ -73,11 +74,11 @@ class ClientCache:
         return self._client
 
 
-BACKENDS = ("embedded", "kind", "kubeconfig")
+BACKENDS = settings.BACKENDS
 
 
 def default_backend() -> str:
-    return os.environ.get("FLIGHTSCHOOL_BACKEND", "embedded")
+    return settings.current().backend
 
 
 def get_backend(name: str | None = None) -> Backend:

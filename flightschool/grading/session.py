@@ -3,7 +3,6 @@ workspace), check, solve, reset."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
+from flightschool.core import settings
 from flightschool.core.paths import data_dir
 from flightschool.core.yamlpos import SourceError
 from flightschool.dags.home import lab_home
@@ -36,8 +36,7 @@ LAB_LABEL = "lab.flightschool.io/lab"
 
 
 def workspace_root() -> Path:
-    override = os.environ.get("FLIGHTSCHOOL_WORKSPACE")
-    return Path(override).expanduser() if override else data_dir() / "workspace"
+    return settings.current().workspace or data_dir() / "workspace"
 
 
 def workspace(lab: Lab) -> Path:
