@@ -377,11 +377,6 @@ def _lab(args: argparse.Namespace) -> int:
     try:
         lab = load_lab(folder)
         backend = get_backend(args.backend)
-        if backend.name not in lab.spec.backends:
-            print(
-                f"error: lab {lab.id} does not support the {backend.name} backend", file=sys.stderr
-            )
-            return 2
         if args.verb == "start":
             target = session.start(lab, backend)
             names = ", ".join(session.namespace_map(lab, backend).values())

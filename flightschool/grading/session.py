@@ -43,6 +43,19 @@ def workspace(lab: Lab) -> Path:
     return workspace_root() / lab.id
 
 
+class UnsupportedBackend(ClusterError):
+    """The lab's `backends` leave this one out (it cannot run what the lab needs)."""
+
+
+def supported(lab: Lab, backend: Backend) -> None:
+    """Every lab action goes through here, so the app and the CLI refuse alike."""
+    if backend.name not in lab.spec.backends:
+        raise UnsupportedBackend(
+            f"lab {lab.id} does not support the {backend.name} backend; it runs on "
+            f"{', '.join(lab.spec.backends)} (choose one with --backend or FLIGHTSCHOOL_BACKEND)"
+        )
+
+
 def namespace_map(lab: Lab, backend: Backend) -> dict[str, str]:
     return {n: backend.lab_namespace(n) for n in lab.spec.namespace_names()}
 
@@ -60,6 +73,7 @@ def _kube(backend: Backend) -> Kube:
 def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, str]:
     """Fresh namespaces with the lab's labels, the setup manifests applied, and a fresh
     learner identity (tokens from before the reset stop working)."""
+    supported(lab, backend)
     kube = kube or _kube(backend)
     names = namespace_map(lab, backend)
     for spec in lab.spec.namespaces:
@@ -116,6 +130,7 @@ def _gone(kube: Kube, api_version: str, kind: str, name: str) -> bool:
 
 def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
     """Prepare the lab and copy the starter files; also writes the learner's kubeconfig."""
+    supported(lab, backend)
     kube = _kube(backend)
     prepare(lab, backend, kube)
     identity.access(kube, _identity(lab, backend))
@@ -137,6 +152,7 @@ def check(
 ) -> Report:
     """Grade the lab. A manifests lab applies `folder` first (if given); a files lab
     grades `folder`, or the workspace."""
+    supported(lab, backend)
     if lab.spec.chart is not None:
         chart_path(lab)  # no chart here: say how to get it instead of failing every check
     # A manifests lab reads the learner's files first: a bad file is named even when the
@@ -178,6 +194,7 @@ def _files(lab: Lab, folder: Path | None) -> Path:
 def solve(lab: Lab, backend: Backend) -> list[str]:
     """Apply the reference solution. For a files lab: copy it into the workspace, the
     learner's own files kept in a dated folder beside it (nothing is lost)."""
+    supported(lab, backend)
     if lab.spec.submission == "files":
         target = workspace(lab)
         if target.exists():
@@ -201,6 +218,7 @@ def run_dag(
     step = lab.spec.airflow
     if step is None:
         raise ValueError(f"lab {lab.id} has no DAG to run")
+    supported(lab, backend)
     kube = _kube(backend)
     dag_file = _files(lab, folder) / step.dag_file
     if not dag_file.is_file():
