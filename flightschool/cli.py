@@ -165,11 +165,11 @@ def _app(args: argparse.Namespace) -> int:
     from flightschool.core.proc import replace_process
 
     try:
-        address = args.address or settings.address()
-        mode = settings.mode()
+        config = settings.current()  # every setting checked before the app starts
     except settings.SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    address, mode = args.address or config.address, config.mode
     if not settings.is_loopback(address) and mode == "personal" and not args.allow_remote:
         print(
             f"error: refusing to serve on {address}: personal mode has no sign-in, so anyone "
