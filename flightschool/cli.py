@@ -8,10 +8,15 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.factory import BACKENDS
 from flightschool.core.paths import project_root
+from flightschool.core.settings import SettingsError
+
+if TYPE_CHECKING:
+    from flightschool.grading.report import Report
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
@@ -42,7 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except SettingsError as exc:  # a FLIGHTSCHOOL_* variable holds something unusable
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return result
 
 
@@ -112,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         if verb == "check":
             cmd.add_argument("--json", action="store_true")
             cmd.add_argument("--exam", action="store_true", help="grade with the exam checks")
+            cmd.add_argument(
+                "--profile",
+                default=None,
+                help="record the attempt in this progress profile (default: the app's first, "
+                "'learner')",
+            )
+            cmd.add_argument("--no-record", action="store_true", help="grade only; record nothing")
         cmd.set_defaults(func=_lab, verb=verb)
     stats = content.add_parser(
         "stats", help="counts of lessons, questions and verified code blocks"
@@ -149,11 +165,11 @@ def _app(args: argparse.Namespace) -> int:
     from flightschool.core.proc import replace_process
 
     try:
-        address = args.address or settings.address()
-        mode = settings.mode()
+        config = settings.current()  # every setting checked before the app starts
     except settings.SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    address, mode = args.address or config.address, config.mode
     if not settings.is_loopback(address) and mode == "personal" and not args.allow_remote:
         print(
             f"error: refusing to serve on {address}: personal mode has no sign-in, so anyone "
@@ -361,11 +377,6 @@ def _lab(args: argparse.Namespace) -> int:
     try:
         lab = load_lab(folder)
         backend = get_backend(args.backend)
-        if backend.name not in lab.spec.backends:
-            print(
-                f"error: lab {lab.id} does not support the {backend.name} backend", file=sys.stderr
-            )
-            return 2
         if args.verb == "start":
             target = session.start(lab, backend)
             names = ", ".join(session.namespace_map(lab, backend).values())
@@ -415,6 +426,7 @@ def _lab(args: argparse.Namespace) -> int:
     except environment_errors(AirflowHomeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    recorded = 0 if args.no_record else _record_lab(args.profile, report)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
@@ -426,7 +438,42 @@ def _lab(args: argparse.Namespace) -> int:
         print(
             f"Score {report.score:g}/{report.max_score:g}: {'passed' if report.passed else 'not yet'}"
         )
+    if recorded:
+        return recorded
     return 0 if report.passed else 1
+
+
+def _record_lab(profile: str | None, report: Report) -> int:
+    """Record a graded lab in the learner's progress, as the Lab page does; 2 if it could
+    not be (the report is still printed)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from flightschool.progress import record
+    from flightschool.progress.migrations import SchemaTooNew
+    from flightschool.progress.store import (
+        DEFAULT_PROFILE,
+        ProfileError,
+        ProgressStore,
+        StoreFull,
+    )
+
+    name = profile if profile is not None else DEFAULT_PROFILE
+    try:
+        store = ProgressStore()
+        store.ensure_profile(name)
+        record.lab_graded(
+            store,
+            " ".join(name.split()),
+            report.lab,
+            score=report.score,
+            max_score=report.max_score,
+            passed=report.passed,
+            checks=report.rows(),
+        )
+    except (ProfileError, StoreFull, SchemaTooNew, SQLAlchemyError, OSError) as exc:
+        print(f"error: the attempt was graded but not recorded: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _chart_fetch(args: argparse.Namespace) -> int:

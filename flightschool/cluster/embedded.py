@@ -30,7 +30,7 @@ from flightschool.cluster.backend import (
 )
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.namespaces import reset_namespace, wait_default_service_account
-from flightschool.core import safeyaml
+from flightschool.core import safeyaml, settings
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, pid_alive, run, spawn
 
@@ -86,7 +86,7 @@ class EmbeddedCluster(ClientCache):
     simulated = True
 
     def __init__(self, cluster_name: str | None = None) -> None:
-        self.cluster = cluster_name or os.environ.get("FLIGHTSCHOOL_CLUSTER_NAME", "flightschool")
+        self.cluster = cluster_name or settings.current().cluster_name
         self.kwok_workdir = data_dir() / "kwok"
         self.state = data_dir() / "clusters" / self.cluster
 

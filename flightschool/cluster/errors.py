@@ -13,8 +13,10 @@ def environment_errors(*extra: type[Exception]) -> tuple[type[Exception], ...]:
     from flightschool.cluster.nodes import ClusterConfigError
     from flightschool.cluster.toolchain import ToolchainError
     from flightschool.core.proc import ToolError
+    from flightschool.core.settings import SettingsError
 
     return (
+        SettingsError,
         ClusterError,
         ClusterConfigError,
         ToolchainError,

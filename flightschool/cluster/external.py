@@ -14,6 +14,7 @@ from typing import Any
 from flightschool.cluster.backend import ClientCache, ClusterError, Progress, Status
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.cluster.namespaces import owned_namespaces, reset_namespace
+from flightschool.core import settings
 
 # (api group, resource, verbs) the labs need inside a learner namespace
 REQUIRED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -48,13 +49,11 @@ class ExternalCluster(ClientCache):
     simulated = False
 
     def __init__(self) -> None:
-        configured = os.environ.get("FLIGHTSCHOOL_KUBECONFIG") or os.environ.get("KUBECONFIG", "")
-        first = configured.split(os.pathsep)[0] if configured else ""
+        config = settings.current()
+        first = config.kubeconfig.split(os.pathsep)[0] if config.kubeconfig else ""
         self._kubeconfig = Path(first).expanduser() if first else Path.home() / ".kube" / "config"
-        self.context = os.environ.get("FLIGHTSCHOOL_CONTEXT") or None
-        self.prefix = os.environ.get(
-            "FLIGHTSCHOOL_NAMESPACE_PREFIX", f"fs-{os.environ.get('USER', 'learner')}-"
-        ).strip()
+        self.context = config.context
+        self.prefix = config.namespace_prefix
 
     def kubeconfig(self) -> Path:
         return self._kubeconfig

@@ -3,15 +3,14 @@ imports none of them (no import cycle), and each backend is loaded only when cho
 
 from __future__ import annotations
 
-import os
-
 from flightschool.cluster.backend import Backend, ClusterError
+from flightschool.core import settings
 
-BACKENDS = ("embedded", "kind", "kubeconfig")
+BACKENDS = settings.BACKENDS
 
 
 def default_backend() -> str:
-    return os.environ.get("FLIGHTSCHOOL_BACKEND", "embedded")
+    return settings.current().backend
 
 
 def get_backend(name: str | None = None) -> Backend:

@@ -5,14 +5,13 @@ local directory or .tgz is named with --chart / FLIGHTSCHOOL_AIRFLOW_CHART."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flightschool.cluster import toolchain
-from flightschool.core import safeyaml
+from flightschool.core import safeyaml, settings
 from flightschool.core.paths import cache_dir
 from flightschool.core.proc import ToolError, run
 
@@ -68,7 +67,7 @@ def cached_airflow_chart() -> Path:
 
 def airflow_chart(explicit: Path | None = None) -> Path:
     """The official chart: --chart, then FLIGHTSCHOOL_AIRFLOW_CHART, then the cache."""
-    override = explicit or (Path(os.environ[CHART_ENV]) if os.environ.get(CHART_ENV) else None)
+    override = explicit or settings.current().airflow_chart
     if override is not None:
         if not (override.is_dir() and (override / "Chart.yaml").is_file()) and not (
             override.is_file() and override.name.endswith((".tgz", ".tar.gz"))

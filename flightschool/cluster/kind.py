@@ -7,7 +7,6 @@ are advertised by patching the node status, since kind nodes have no devices.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from flightschool.cluster.backend import (
 )
 from flightschool.cluster.kube import Kube, KubeError, segment
 from flightschool.cluster.namespaces import reset_namespace
+from flightschool.core import settings
 from flightschool.core.paths import data_dir, project_root
 from flightschool.core.proc import ToolError, run
 
@@ -38,7 +38,7 @@ class KindCluster(ClientCache):
     simulated = False
 
     def __init__(self, cluster_name: str | None = None) -> None:
-        self.cluster = cluster_name or os.environ.get("FLIGHTSCHOOL_CLUSTER_NAME", "flightschool")
+        self.cluster = cluster_name or settings.current().cluster_name
         self.state = data_dir() / "kind" / self.cluster
 
     def kubeconfig(self) -> Path:

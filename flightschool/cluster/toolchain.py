@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flightschool.core import settings
 from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, project_root
 from flightschool.core.proc import ToolError, run, stream
@@ -71,9 +72,9 @@ class Toolchain:
     source: str  # "explicit" | "cache" | "built" | "download"
 
     def path(self, name: str) -> Path:
-        override = os.environ.get(_env_name(name))
+        override = settings.current().binary(name)
         if override:
-            return Path(override)
+            return override
         if self.bin_dir is None:
             found = shutil.which(name)
             if not found:
@@ -115,10 +116,6 @@ def cached_bin_dir() -> Path:
     return cache_dir() / "toolchain" / cache_key() / "bin"
 
 
-def _env_name(binary: str) -> str:
-    return "FLIGHTSCHOOL_" + binary.upper().replace("-", "_") + "_BINARY"
-
-
 def _complete(bin_dir: Path) -> bool:
     return (
         all(os.access(bin_dir / name, os.X_OK) for name in BINARIES)
@@ -131,8 +128,7 @@ def _stages_dir(bin_dir: Path) -> Path:
 
 
 def default_stage_files(tc: Toolchain) -> list[Path]:
-    override = os.environ.get("FLIGHTSCHOOL_KWOK_STAGES")
-    folder = Path(override) if override else _stages_dir(tc.bin_dir or cached_bin_dir())
+    folder = settings.current().kwok_stages or _stages_dir(tc.bin_dir or cached_bin_dir())
     files = sorted(folder.glob("*.yaml"))
     if len(files) < len(KWOK_DEFAULT_STAGES):
         raise ToolchainError(
@@ -161,13 +157,11 @@ def _copy_default_stages(go: str, dest: Path) -> None:
 def find() -> Toolchain | None:
     """The toolchain if it is already available (no building); fast, for every command."""
     versions = read_versions()
-    explicit = os.environ.get("FLIGHTSCHOOL_TOOLCHAIN_BIN")
-    if explicit:
-        bin_dir = Path(explicit).expanduser()
+    config = settings.current()
+    if config.toolchain_bin:
+        bin_dir = config.toolchain_bin
         missing = [
-            n
-            for n in BINARIES
-            if not os.access(bin_dir / n, os.X_OK) and not os.environ.get(_env_name(n))
+            n for n in BINARIES if not os.access(bin_dir / n, os.X_OK) and not config.binary(n)
         ]
         if missing:
             raise ToolchainError(
@@ -177,7 +171,7 @@ def find() -> Toolchain | None:
     cached = cached_bin_dir()
     if _complete(cached):
         return Toolchain(cached, versions, "cache")
-    if os.environ.get("FLIGHTSCHOOL_TOOLCHAIN_DOWNLOAD") == "1" and shutil.which("kwokctl"):
+    if config.toolchain_download and shutil.which("kwokctl"):
         return Toolchain(None, versions, "download")
     return None
 

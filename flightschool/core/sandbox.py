@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from flightschool.core import settings
 from flightschool.core.paths import cache_dir, data_dir
 from flightschool.core.proc import Supervised, run, supervise
 from flightschool.core.reaper import pump
@@ -86,14 +87,14 @@ class Sandboxed(Supervised):
 
 
 def mode() -> str:
-    return os.environ.get("FLIGHTSCHOOL_MODE", "personal").strip().lower() or "personal"
+    return settings.current().mode
 
 
 @functools.cache
 def bwrap_problem() -> str:
     """Why bubblewrap cannot be used here ("" when it can): missing, or unable to create
     the namespaces (some systems forbid unprivileged user namespaces)."""
-    if os.environ.get("FLIGHTSCHOOL_SANDBOX") == "off":
+    if not settings.current().sandbox:
         return "FLIGHTSCHOOL_SANDBOX=off"
     path = shutil.which("bwrap")
     if path is None:
@@ -125,10 +126,13 @@ def _hidden() -> list[Path]:
     the app's data and cache, the folder of any kubeconfig the app was given)."""
     folders = [Path("/tmp"), Path("/var/tmp"), Path("/run"), Path("/dev/shm")]
     folders += [Path.home(), data_dir(), cache_dir()]
-    for var in ("FLIGHTSCHOOL_WORKSPACE", "XDG_RUNTIME_DIR"):
-        if value := os.environ.get(var):
-            folders.append(Path(value).expanduser())
-    for entry in os.environ.get("KUBECONFIG", "").split(os.pathsep):
+    config = settings.current()
+    if config.workspace:
+        folders.append(config.workspace)
+    if runtime := os.environ.get("XDG_RUNTIME_DIR"):
+        folders.append(Path(runtime).expanduser())
+    kubeconfigs = [os.environ.get("KUBECONFIG", ""), config.kubeconfig]
+    for entry in os.pathsep.join(kubeconfigs).split(os.pathsep):
         if entry:
             folders.append(Path(entry).expanduser().parent)
     seen: list[Path] = []

@@ -3,7 +3,6 @@ workspace), check, solve, reset."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
+from flightschool.core import settings
 from flightschool.core.paths import data_dir
 from flightschool.core.yamlpos import SourceError
 from flightschool.dags.home import lab_home
@@ -36,12 +36,24 @@ LAB_LABEL = "lab.flightschool.io/lab"
 
 
 def workspace_root() -> Path:
-    override = os.environ.get("FLIGHTSCHOOL_WORKSPACE")
-    return Path(override).expanduser() if override else data_dir() / "workspace"
+    return settings.current().workspace or data_dir() / "workspace"
 
 
 def workspace(lab: Lab) -> Path:
     return workspace_root() / lab.id
+
+
+class UnsupportedBackend(ClusterError):
+    """The lab's `backends` leave this one out (it cannot run what the lab needs)."""
+
+
+def supported(lab: Lab, backend: Backend) -> None:
+    """Every lab action goes through here, so the app and the CLI refuse alike."""
+    if backend.name not in lab.spec.backends:
+        raise UnsupportedBackend(
+            f"lab {lab.id} does not support the {backend.name} backend; it runs on "
+            f"{', '.join(lab.spec.backends)} (choose one with --backend or FLIGHTSCHOOL_BACKEND)"
+        )
 
 
 def namespace_map(lab: Lab, backend: Backend) -> dict[str, str]:
@@ -61,6 +73,7 @@ def _kube(backend: Backend) -> Kube:
 def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, str]:
     """Fresh namespaces with the lab's labels, the setup manifests applied, and a fresh
     learner identity (tokens from before the reset stop working)."""
+    supported(lab, backend)
     kube = kube or _kube(backend)
     names = namespace_map(lab, backend)
     for spec in lab.spec.namespaces:
@@ -121,6 +134,7 @@ def _gone(kube: Kube, api_version: str, kind: str, name: str) -> bool:
 
 def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
     """Prepare the lab and copy the starter files; also writes the learner's kubeconfig."""
+    supported(lab, backend)
     kube = _kube(backend)
     prepare(lab, backend, kube)
     identity.access(kube, _identity(lab, backend))
@@ -142,6 +156,7 @@ def check(
 ) -> Report:
     """Grade the lab. A manifests lab applies `folder` first (if given); a files lab
     grades `folder`, or the workspace."""
+    supported(lab, backend)
     if lab.spec.chart is not None:
         chart_path(lab)  # no chart here: say how to get it instead of failing every check
     # A manifests lab reads the learner's files first: a bad file is named even when the
@@ -183,6 +198,7 @@ def _files(lab: Lab, folder: Path | None) -> Path:
 def solve(lab: Lab, backend: Backend) -> list[str]:
     """Apply the reference solution. For a files lab: copy it into the workspace, the
     learner's own files kept in a dated folder beside it (nothing is lost)."""
+    supported(lab, backend)
     if lab.spec.submission == "files":
         target = workspace(lab)
         if target.exists():
@@ -206,6 +222,7 @@ def run_dag(
     step = lab.spec.airflow
     if step is None:
         raise ValueError(f"lab {lab.id} has no DAG to run")
+    supported(lab, backend)
     kube = _kube(backend)
     dag_file = _files(lab, folder) / step.dag_file
     if not dag_file.is_file():

@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 
+from flightschool.core import settings
 from flightschool.core.paths import data_dir
-
-ENV_URL = "FLIGHTSCHOOL_DATABASE_URL"
 
 
 def database_url() -> str:
-    return os.environ.get(ENV_URL) or f"sqlite:///{data_dir() / 'progress.db'}"
+    return settings.current().database_url or f"sqlite:///{data_dir() / 'progress.db'}"
 
 
 def make_engine(url: str | None = None) -> Engine:

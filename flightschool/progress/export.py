@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    model_validator,
+)
+
+from flightschool.progress.schema import split_legacy_id
 
 EXPORT_FORMAT = "flightschool-profile"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: attempts carry a kind; version 1 files (kind in the id) still import
+READABLE_VERSIONS = (1, 2)
 MAX_EXPORT_BYTES = 20_000_000
 MAX_ROWS = 100_000
 
@@ -55,6 +66,7 @@ class AnswerRow(_Row):
 
 
 class AttemptRow(_Row):
+    kind: Literal["quiz", "lesson", "exam", "interview"] = "quiz"
     quiz_id: Id
     mode: Annotated[str, Field(max_length=20)]
     seed: Annotated[str, Field(max_length=40)]
@@ -63,6 +75,15 @@ class AttemptRow(_Row):
     score: Number
     max_score: Number
     answers: Annotated[list[AnswerRow], Field(max_length=10_000)] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_legacy_id(cls, data: Any) -> Any:
+        """Exports written before attempts had a kind said it in the id ("exam:<id>")."""
+        if isinstance(data, dict) and "kind" not in data and isinstance(data.get("quiz_id"), str):
+            kind, quiz_id = split_legacy_id(data["quiz_id"])
+            return {**data, "kind": kind, "quiz_id": quiz_id}
+        return data
 
 
 class LabRow(_Row):
@@ -120,7 +141,7 @@ def validate(data: Any) -> Export:
     """The export checked field by field; the first few problems named by location."""
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ExportError("this file is not a Flight School profile export")
-    if data.get("version") != EXPORT_VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
         raise ExportError(f"unsupported export version {str(data.get('version'))[:20]!r}")
     try:
         export = Export.model_validate(data)

@@ -21,9 +21,31 @@ from flightschool.progress.schema import Base, SchemaVersion
 
 Step = Callable[[Connection], None]
 
+
+def attempt_kinds(conn: Connection) -> None:
+    """Version 2: an attempt says what it was in a `kind` column instead of a prefix of its
+    id ("exam:mock-1" becomes kind exam, id mock-1; unprefixed ids were quizzes)."""
+    conn.execute(
+        text("ALTER TABLE quiz_attempts ADD COLUMN kind VARCHAR(20) NOT NULL DEFAULT 'quiz'")
+    )
+    for prefix in ("lesson", "exam", "interview"):  # as written before version 2
+        conn.execute(
+            text(
+                "UPDATE quiz_attempts SET kind = :kind, quiz_id = substr(quiz_id, :rest) "
+                "WHERE quiz_id LIKE :pattern AND length(quiz_id) > :head"
+            ),
+            {
+                "kind": prefix,
+                "rest": len(prefix) + 2,
+                "pattern": prefix + ":%",
+                "head": len(prefix) + 1,
+            },
+        )
+
+
 # (version, step). Version 1 is the schema created from the models. Append new steps
-# (e.g. `op_add_column`) with the next number; never edit a released step.
-STEPS: Sequence[tuple[int, Step]] = ()
+# with the next number; never edit a released step.
+STEPS: Sequence[tuple[int, Step]] = ((2, attempt_kinds),)
 BASE_VERSION = 1
 
 

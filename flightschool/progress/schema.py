@@ -43,12 +43,28 @@ class LessonProgress(Base):
     completed_at: Mapped[datetime | None]
 
 
+# What an attempt was: a quiz from a bank, the inline checks of a lesson, an exam, or a
+# mock interview. `quiz_id` then names the bank, lesson, exam or interview track.
+ATTEMPT_KINDS = ("quiz", "lesson", "exam", "interview")
+# Before schema version 2 the kind was a prefix of the id ("exam:<id>"); plain ids were quizzes.
+LEGACY_PREFIXES = ("lesson", "exam", "interview")
+
+
+def split_legacy_id(quiz_id: str) -> tuple[str, str]:
+    """(kind, id) of an attempt id written before kinds existed."""
+    prefix, sep, rest = quiz_id.partition(":")
+    if sep and prefix in LEGACY_PREFIXES and rest:
+        return prefix, rest
+    return "quiz", quiz_id
+
+
 class QuizAttempt(Base):
     __tablename__ = "quiz_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("profiles.id", ondelete="CASCADE"), index=True
     )
+    kind: Mapped[str] = mapped_column(String(20), default="quiz", server_default="quiz")
     quiz_id: Mapped[str] = mapped_column(String(80))
     mode: Mapped[str] = mapped_column(String(20))
     seed: Mapped[str] = mapped_column(String(40))

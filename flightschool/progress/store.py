@@ -1,7 +1,9 @@
 """The progress store: the one API the app uses to read and write a learner's progress.
 
 Every write is its own committed transaction, so nothing acknowledged is lost if the
-app is killed a moment later.
+app is killed a moment later. Several writes that belong together (an attempt, its answers,
+the review cards they schedule) share one: inside `with store.transaction():` every call on
+the store in that thread joins it, and a failure anywhere leaves none of them written.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flightschool.progress import export, migrations
 from flightschool.progress.db import make_engine
 from flightschool.progress.schema import (
+    ATTEMPT_KINDS,
     Activity,
     LabAttempt,
     LessonProgress,
@@ -35,6 +39,7 @@ from flightschool.progress.schema import (
 EXPORT_FORMAT = export.EXPORT_FORMAT
 EXPORT_VERSION = export.EXPORT_VERSION
 MAX_NAME = 80
+DEFAULT_PROFILE = "learner"  # the profile the app opens first and the CLI records for
 
 
 class ProfileError(ValueError):
@@ -57,7 +62,8 @@ def _disk_full(exc: OperationalError) -> bool:
 @dataclass(frozen=True)
 class AttemptSummary:
     id: int
-    quiz_id: str
+    kind: str  # one of schema.ATTEMPT_KINDS
+    quiz_id: str  # the bank, lesson, exam or interview track, by kind
     mode: str
     started_at: datetime
     finished_at: datetime | None
@@ -75,12 +81,23 @@ class ProgressStore:
         self.engine = engine or make_engine()
         self.version = migrations.migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._open = threading.local()  # the session of this thread's open transaction
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """One transaction for everything done on this store inside the block (in this
+        thread): committed at the end, rolled back whole if anything fails."""
+        joined: Session | None = getattr(self._open, "session", None)
+        if joined is not None:
+            yield joined
+            return
         try:
             with self._sessions.begin() as session:
-                yield session
+                self._open.session = session
+                try:
+                    yield session
+                finally:
+                    self._open.session = None
         except OperationalError as exc:
             if _disk_full(exc):
                 raise StoreFull(
@@ -88,6 +105,8 @@ class ProgressStore:
                     "was lost; free some space and try again."
                 ) from exc
             raise
+
+    _tx = transaction
 
     # ------------------------------------------------------------------ profiles
     def profiles(self) -> list[str]:
@@ -160,10 +179,20 @@ class ProgressStore:
             )
 
     # ------------------------------------------------------------------ quizzes
-    def start_attempt(self, profile: str, quiz_id: str, mode: str, seed: str) -> int:
+    def start_attempt(
+        self, profile: str, quiz_id: str, mode: str, seed: str, *, kind: str = "quiz"
+    ) -> int:
+        """A new attempt at `quiz_id`, which names a bank, lesson, exam or interview track
+        according to `kind`."""
+        if kind not in ATTEMPT_KINDS:
+            raise ValueError(f"unknown attempt kind {kind!r}; one of {', '.join(ATTEMPT_KINDS)}")
         with self._tx() as s:
             attempt = QuizAttempt(
-                profile_id=self._profile_id(s, profile), quiz_id=quiz_id, mode=mode, seed=seed
+                profile_id=self._profile_id(s, profile),
+                kind=kind,
+                quiz_id=quiz_id,
+                mode=mode,
+                seed=seed,
             )
             s.add(attempt)
             s.flush()
@@ -236,7 +265,9 @@ class ProgressStore:
                 for r in rows
             ]
 
-    def attempts(self, profile: str, quiz_id: str | None = None) -> list[AttemptSummary]:
+    def attempts(
+        self, profile: str, quiz_id: str | None = None, *, kind: str | None = None
+    ) -> list[AttemptSummary]:
         with self._tx() as s:
             pid = self._profile_id(s, profile)
             query = (
@@ -248,9 +279,19 @@ class ProgressStore:
             )
             if quiz_id:
                 query = query.where(QuizAttempt.quiz_id == quiz_id)
+            if kind:
+                query = query.where(QuizAttempt.kind == kind)
             return [
                 AttemptSummary(
-                    a.id, a.quiz_id, a.mode, a.started_at, a.finished_at, a.score, a.max_score, n
+                    a.id,
+                    a.kind,
+                    a.quiz_id,
+                    a.mode,
+                    a.started_at,
+                    a.finished_at,
+                    a.score,
+                    a.max_score,
+                    n,
                 )
                 for a, n in s.execute(query)
             ]
@@ -390,6 +431,7 @@ class ProgressStore:
                     {
                         **_row(
                             a,
+                            "kind",
                             "quiz_id",
                             "mode",
                             "seed",

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from flightschool.content.errors import ContentError
+from flightschool.core import settings
 from flightschool.progress.store import StoreFull
 from flightschool.ui import nav
 from flightschool.ui.components.cards import error_card
@@ -22,6 +23,11 @@ def main(start: str = "home") -> None:
     st.set_page_config(
         page_title="Flight School", page_icon=":material/flight_takeoff:", layout="wide"
     )
+    try:
+        settings.current()  # a bad FLIGHTSCHOOL_* variable is named, not a traceback
+    except settings.SettingsError as exc:
+        st.error(f"Flight School cannot start: {exc}")
+        st.stop()
     cat = catalog()
     ctx = Context(cat, store(), current_profile(store()))
 

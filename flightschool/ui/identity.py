@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from flightschool.progress.store import ProfileError, ProgressStore
+from flightschool.progress.store import DEFAULT_PROFILE, ProfileError, ProgressStore
 
-DEFAULT_PROFILE = "learner"
 _KEY = "profile"
 
 

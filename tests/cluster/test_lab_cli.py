@@ -10,6 +10,9 @@ import pytest
 
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.core.proc import Result, run
+from flightschool.progress import review
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import DEFAULT_PROFILE, ProgressStore
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.cluster
@@ -20,6 +23,7 @@ def cli(cluster: EmbeddedCluster, tmp_path: Path, *args: str) -> Result:
         "FLIGHTSCHOOL_DATA_DIR": str(cluster.state.parents[1]),
         "FLIGHTSCHOOL_CLUSTER_NAME": cluster.cluster,
         "FLIGHTSCHOOL_WORKSPACE": str(tmp_path / "ws"),
+        "FLIGHTSCHOOL_DATABASE_URL": f"sqlite:///{tmp_path / 'progress.db'}",
     }
     return run([sys.executable, "-m", "flightschool.cli", "lab", *args], timeout=120, env=env)
 
@@ -61,6 +65,28 @@ def test_start_then_check_json_contract(embedded: EmbeddedCluster, tmp_path: Pat
     )
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert json.loads(passing.stdout)["score"] == 8
+
+
+def test_check_records_the_attempt_in_the_learners_progress(
+    embedded: EmbeddedCluster, tmp_path: Path
+) -> None:
+    assert cli(embedded, tmp_path, "start", "01-first-pod").returncode == 0
+    workspace = str(tmp_path / "ws" / "01-first-pod")
+    failing = cli(embedded, tmp_path, "check", "01-first-pod", "--dir", workspace)
+    assert failing.returncode == 1, failing.stderr
+    solution = str(ROOT / "labs" / "01-first-pod" / "solution")
+    for extra in (["--profile", "Ana"], ["--profile", "Bo", "--no-record"]):
+        result = cli(embedded, tmp_path, "check", "01-first-pod", "--dir", solution, *extra)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    store = ProgressStore(make_engine(f"sqlite:///{tmp_path / 'progress.db'}"))
+    assert store.profiles() == [DEFAULT_PROFILE, "Ana"]  # nothing for Bo
+    [(score, top)] = store.best_lab_scores(DEFAULT_PROFILE).values()
+    assert score < top == 8
+    assert store.best_lab_scores("Ana") == {"01-first-pod": (8.0, 8.0)}
+    failed = {c.ref for c in review.all_cards(store, DEFAULT_PROFILE)}
+    assert failed and all(ref.startswith("01-first-pod/") for ref in failed)
+    assert review.all_cards(store, "Ana") == []
 
 
 def test_a_submission_into_another_namespace_is_refused(

@@ -81,4 +81,4 @@ def test_out_of_range_port_is_a_usage_error(tmp_path: Path) -> None:
         env={"FLIGHTSCHOOL_DATA_DIR": str(tmp_path)},
     )
     assert result.returncode == 2
-    assert "port 70000 is outside 1-65535" in result.stderr
+    assert "port 70000 is out of range (1-65535)" in result.stderr

@@ -6,7 +6,13 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
+from flightschool.cli import _record_lab
 from flightschool.core.proc import Result, run
+from flightschool.grading.report import CheckResult, Report
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import DEFAULT_PROFILE, ProgressStore
 from tests.conftest import FIXTURE_COURSE
 
 
@@ -62,3 +68,34 @@ def test_lab_list_json_lists_the_labs() -> None:
 def test_schema_export_describes_lab_yaml() -> None:
     schema = json.loads(cli("content", "schema", "lab").stdout)
     assert "checks" in schema["properties"] and schema["additionalProperties"] is False
+
+
+def _report() -> Report:
+    return Report(
+        "01-first-pod",
+        [
+            CheckResult("pod", "A pod", True, 2, 2, ""),
+            CheckResult("limits", "Limits", False, 0, 3, "set limits"),
+        ],
+    )
+
+
+def test_a_graded_lab_is_recorded_for_the_default_profile_or_the_one_named() -> None:
+    assert _record_lab(None, _report()) == 0
+    assert _record_lab("  Ana  ", _report()) == 0
+    store = ProgressStore(make_engine())
+    assert store.profiles() == [DEFAULT_PROFILE, "Ana"]
+    assert store.best_lab_scores("Ana") == {"01-first-pod": (2.0, 5.0)}
+    assert [c["card_id"] for c in store.cards(DEFAULT_PROFILE)] == ["lab-check:01-first-pod/limits"]
+
+
+def test_an_attempt_that_cannot_be_recorded_is_named_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _record_lab("x" * 200, _report()) == 2
+    assert "at most 80 characters" in capsys.readouterr().err
+    monkeypatch.setenv("FLIGHTSCHOOL_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert _record_lab(None, _report()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the attempt was graded but not recorded")
+    assert "Traceback" not in err

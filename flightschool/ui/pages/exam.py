@@ -19,6 +19,7 @@ from flightschool.grading import session
 from flightschool.grading.exam import ExamResult, score_exam
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
+from flightschool.progress import record
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
 
@@ -88,7 +89,9 @@ def _choose(ctx: Context) -> None:
             except environment_errors(SubmissionError) as exc:
                 st.error(f"Lab {lab_entry.id} could not be prepared: {exc}")
                 return
-        attempt = ctx.store.start_attempt(ctx.profile, f"exam:{exam_id}", "exam", uuid.uuid4().hex)
+        attempt = record.attempt_started(
+            ctx.store, ctx.profile, "exam", exam_id, "exam", uuid.uuid4().hex
+        )
         st.session_state[_RUN] = ExamRun(
             exam_id, time.time() + spec.minutes * 60, uuid.uuid4().hex, attempt
         )
@@ -186,27 +189,29 @@ def _submit(ctx: Context, run: ExamRun) -> None:
         except environment_errors(SubmissionError) as exc:
             reports[lab.id] = f"not graded: {exc}"
     run.result = score_exam(exam, ctx.catalog, run.answers, reports)
-    for item in run.result.items:
-        if item.kind == "question" and isinstance(item.detail, Outcome):
-            ctx.store.record_answer(
-                run.attempt_id,
-                item.id,
-                run.answers[item.id],
-                correct=item.detail.correct,
-                points=item.points,
-                max_points=item.weight,
-                seconds=0.0,
-            )
-        elif item.kind == "lab" and isinstance(item.detail, Report):
-            ctx.store.record_lab(
-                ctx.profile,
-                item.id,
-                score=item.detail.score,
-                max_score=item.detail.max_score,
-                passed=item.detail.passed,
-                checks=item.detail.rows(),
-            )
-    ctx.store.finish_attempt(run.attempt_id)
+    answers = [
+        record.Answer(
+            item.id,
+            run.answers[item.id],
+            correct=item.detail.correct,
+            points=item.points,
+            max_points=item.weight,
+        )
+        for item in run.result.items
+        if item.kind == "question" and isinstance(item.detail, Outcome)
+    ]
+    labs = [
+        record.LabGrade(
+            item.id,
+            item.detail.score,
+            item.detail.max_score,
+            item.detail.passed,
+            item.detail.rows(),
+        )
+        for item in run.result.items
+        if item.kind == "lab" and isinstance(item.detail, Report)
+    ]
+    record.exam_submitted(ctx.store, run.attempt_id, ctx.profile, answers, labs)
 
 
 def _review(ctx: Context, run: ExamRun) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from flightschool.content.models import Interview
 from flightschool.interview.rubric import MAX_ANSWER_CHARS, Scored, score_answer
-from flightschool.progress import review
+from flightschool.progress import record
 from flightschool.ui.state import Context
 
 _RUN = "interview_run"
@@ -70,8 +70,8 @@ def _setup(ctx: Context) -> None:
     )
     if st.button("Start the interview", type="primary"):
         picked = random.sample(questions_for(ctx, track), int(length))
-        attempt = ctx.store.start_attempt(
-            ctx.profile, f"interview:{track}", "interview", str(time.time())
+        attempt = record.attempt_started(
+            ctx.store, ctx.profile, "interview", track, "interview", str(time.time())
         )
         st.session_state[_RUN] = Session(track, [q.id for q in picked], int(minutes), attempt)
         st.rerun()
@@ -106,7 +106,7 @@ def _question(ctx: Context, run: Session) -> None:
     cols = st.columns(4)
     for col, rating in zip(cols, ("again", "hard", "good", "easy"), strict=True):
         if col.button(rating.capitalize(), key=f"iv_rate:{qid}:{rating}", use_container_width=True):
-            review.rate(ctx.store, ctx.profile, "interview", qid, rating)
+            record.interview_rated(ctx.store, ctx.profile, qid, rating)
             run.ratings[qid] = rating
             run.index += 1
             run.question_started = time.time()
@@ -133,11 +133,12 @@ def _submit(ctx: Context, run: Session, question: Interview, answer: str) -> Non
         answer,
         spent,
     )
-    ctx.store.record_answer(
+    record.interview_answered(
+        ctx.store,
         run.attempt_id,
         question.id,
         answer,
-        correct=scored.coverage >= 0.7,
+        coverage=scored.coverage,
         points=scored.points,
         max_points=scored.max_points,
         seconds=spent,
@@ -215,7 +216,7 @@ def topic_coverage(ctx: Context, run: Session) -> dict[str, float]:
 
 
 def _report(ctx: Context, run: Session) -> None:
-    ctx.store.finish_attempt(run.attempt_id)
+    record.attempt_finished(ctx.store, run.attempt_id)
     st.subheader("Session report")
     average = sum(r.coverage for r in run.results.values()) / max(1, len(run.results))
     left, right = st.columns(2)

@@ -23,7 +23,7 @@ from flightschool.grading import session
 from flightschool.grading.helm import chart_path
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
-from flightschool.progress import review
+from flightschool.progress import record
 from flightschool.ui.state import Context
 
 ENVIRONMENT = environment_errors(AirflowHomeError)
@@ -251,7 +251,8 @@ def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
                 state="complete",
                 expanded=False,
             )
-        ctx.store.record_lab(
+        record.lab_graded(
+            ctx.store,
             ctx.profile,
             lab.id,
             score=fresh.score,
@@ -259,17 +260,6 @@ def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
             passed=fresh.passed,
             checks=fresh.rows(),
         )
-        known = {c.card_id for c in review.all_cards(ctx.store, ctx.profile)}
-        for c in fresh.checks:
-            cid = review.card_id("lab-check", f"{lab.id}/{c.id}")
-            if not c.passed or cid in known:  # failed checks join the review queue
-                review.rate(
-                    ctx.store,
-                    ctx.profile,
-                    "lab-check",
-                    f"{lab.id}/{c.id}",
-                    "good" if c.passed else "again",
-                )
         st.session_state[key] = fresh
     report: Report | None = st.session_state.get(key)
     if report is None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from flightschool.content.lessons import CheckPart, DiagramPart, Lesson, MarkdownPart
 from flightschool.content.scoring import score
-from flightschool.progress import review
+from flightschool.progress import record
 from flightschool.ui import nav
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
@@ -64,7 +64,9 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
             else:
                 outcome = score(question, answer)
                 attempt = _inline_attempt(ctx, lesson.id)
-                ctx.store.record_answer(
+                record.question_answered(
+                    ctx.store,
+                    ctx.profile,
                     attempt,
                     qid,
                     answer,
@@ -72,9 +74,6 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
                     points=outcome.points,
                     max_points=outcome.max_points,
                     seconds=time.monotonic() - shown_at,
-                )
-                review.rate(
-                    ctx.store, ctx.profile, "quiz", qid, "good" if outcome.correct else "again"
                 )
                 st.session_state[key + ":result"] = result = outcome
                 st.rerun()
@@ -89,8 +88,8 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
 def _inline_attempt(ctx: Context, lesson_id: str) -> int:
     key = f"inline-attempt:{ctx.profile}:{lesson_id}"
     if key not in st.session_state:
-        st.session_state[key] = ctx.store.start_attempt(
-            ctx.profile, f"lesson:{lesson_id}", "inline", uuid.uuid4().hex
+        st.session_state[key] = record.attempt_started(
+            ctx.store, ctx.profile, "lesson", lesson_id, "inline", uuid.uuid4().hex
         )
     attempt: int = st.session_state[key]
     return attempt

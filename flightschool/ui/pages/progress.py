@@ -8,8 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from flightschool.content.catalog import Catalog
 from flightschool.progress.export import ExportError, parse_bytes
 from flightschool.progress.store import ProfileError
+from flightschool.ui.pages.interview import MIXED
 from flightschool.ui.state import Context
 
 
@@ -20,15 +22,14 @@ def render(ctx: Context) -> None:
     total = len(ctx.catalog.lessons)
     left, middle, right = st.columns(3)
     left.metric("Lessons complete", f"{len(done & set(ctx.catalog.lessons))} / {total}")
-    middle.metric("Quiz attempts", len(attempts))
+    middle.metric("Attempts", len(attempts))
     answered = sum(a.answered for a in attempts)
     right.metric("Questions answered", answered)
     if attempts:
-        titles = {b: lb.bank.title for b, lb in ctx.catalog.banks.items()}
         frame = pd.DataFrame(
             {
                 "when": [a.started_at for a in attempts],
-                "quiz": [titles.get(a.quiz_id, a.quiz_id) for a in attempts],
+                "quiz": [attempt_title(ctx.catalog, a.kind, a.quiz_id) for a in attempts],
                 "mode": [a.mode for a in attempts],
                 "score %": [round(a.percent, 1) for a in attempts],
                 "answered": [a.answered for a in attempts],
@@ -54,6 +55,31 @@ def render(ctx: Context) -> None:
     _mastery(ctx)
     _reviews_due(ctx)
     _export_import(ctx)
+
+
+KIND_LABELS = {
+    "quiz": "Quiz",
+    "lesson": "Lesson check",
+    "exam": "Exam",
+    "interview": "Interview",
+}
+
+
+def attempt_title(catalog: Catalog, kind: str, ref: str) -> str:
+    """What an attempt was, by its kind: the bank, lesson, exam or interview track's title
+    (which already say "Quiz: …", "Exam: …"), or the kind and id if it left the catalog."""
+    label = KIND_LABELS.get(kind, kind.capitalize())
+    if kind == "quiz" and ref in catalog.banks:
+        return catalog.banks[ref].bank.title
+    if kind == "lesson" and ref in catalog.lessons:
+        return f"{label}: {catalog.lessons[ref].meta.title}"
+    if kind == "exam" and ref in catalog.exams:
+        return catalog.exams[ref].spec.title
+    if kind == "interview" and ref in catalog.interviews:
+        return catalog.interviews[ref].bank.title
+    if kind == "interview" and ref == MIXED:
+        return f"{label}: every track"
+    return f"{label}: {ref}"
 
 
 def mastery_by_lesson(ctx: Context) -> dict[str, float]:

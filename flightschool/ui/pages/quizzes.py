@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from flightschool.content.scoring import Outcome, auto_scored, score
-from flightschool.progress import review
+from flightschool.progress import record
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
@@ -66,7 +66,7 @@ def render(ctx: Context) -> None:
 
 def _start(ctx: Context, bank_id: str, question_ids: list[str], mode: str) -> None:
     seed = uuid.uuid4().hex
-    attempt = ctx.store.start_attempt(ctx.profile, bank_id, mode, seed)
+    attempt = record.attempt_started(ctx.store, ctx.profile, "quiz", bank_id, mode, seed)
     st.session_state[_RUN] = Run(bank_id, attempt, seed, question_ids)
     st.rerun()
 
@@ -109,7 +109,9 @@ def _check(ctx: Context, run: Run, qid: str, answer: Any) -> Outcome:
     question = ctx.catalog.question(qid)
     assert question is not None
     outcome = score(question, answer)
-    ctx.store.record_answer(
+    record.question_answered(
+        ctx.store,
+        ctx.profile,
         run.attempt_id,
         qid,
         answer,
@@ -118,13 +120,12 @@ def _check(ctx: Context, run: Run, qid: str, answer: Any) -> Outcome:
         max_points=outcome.max_points,
         seconds=time.monotonic() - run.shown_at,
     )
-    review.rate(ctx.store, ctx.profile, "quiz", qid, "good" if outcome.correct else "again")
     run.outcomes[qid] = outcome
     return outcome
 
 
 def _summary(ctx: Context, run: Run) -> None:
-    ctx.store.finish_attempt(run.attempt_id)
+    record.attempt_finished(ctx.store, run.attempt_id)
     got = sum(o.points for o in run.outcomes.values())
     top = sum(o.max_points for o in run.outcomes.values())
     wrong = [qid for qid, o in run.outcomes.items() if not o.correct]

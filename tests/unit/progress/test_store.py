@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,6 @@ from flightschool.core.proc import run
 from flightschool.progress import migrations
 from flightschool.progress.db import make_engine
 from flightschool.progress.store import ProfileError, ProgressStore
-from tests.postgres import postgres_server
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ProgressStore:
-    if request.param == "sqlite":
-        return ProgressStore(make_engine(f"sqlite:///{tmp_path / 'p.db'}"))
-    url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    with engine.begin() as conn:  # each test starts from an empty database
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    return ProgressStore(engine)
 
 
 def test_profiles_are_created_once_and_validated(store: ProgressStore) -> None:
@@ -149,7 +130,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 
 def test_pending_migration_steps_run_in_order(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    assert migrations.migrate(engine) == 1
+    assert migrations.migrate(engine) == migrations.latest()
     ran: list[int] = []
 
     def step(number: int) -> migrations.Step:
@@ -159,12 +140,13 @@ def test_pending_migration_steps_run_in_order(tmp_path: Path) -> None:
 
         return apply
 
-    steps = [(3, step(3)), (2, step(2))]
-    assert migrations.migrate(engine, steps) == 3
-    assert ran == [2, 3]
-    assert migrations.migrate(engine, steps) == 3  # nothing left to do
-    assert ran == [2, 3]
-    with pytest.raises(migrations.SchemaTooNew, match="version 3"):
+    base = migrations.latest()
+    steps = [*migrations.STEPS, (base + 2, step(base + 2)), (base + 1, step(base + 1))]
+    assert migrations.migrate(engine, steps) == base + 2
+    assert ran == [base + 1, base + 2]
+    assert migrations.migrate(engine, steps) == base + 2  # nothing left to do
+    assert ran == [base + 1, base + 2]
+    with pytest.raises(migrations.SchemaTooNew, match=f"version {base + 2}"):
         migrations.migrate(engine)
 
 
@@ -305,3 +287,31 @@ def test_a_full_disk_is_named_and_nothing_saved_is_lost(tmp_path: Path) -> None:
     reopened = ProgressStore(make_engine(url))
     assert reopened.completed_lessons("ana") == {"01-a"}
     assert reopened.profiles() == ["ana"]
+
+
+def test_an_export_keeps_attempt_kinds_and_old_exports_get_them_from_the_id(
+    store: ProgressStore,
+) -> None:
+    store.ensure_profile("ana")
+    store.start_attempt("ana", "quick", "exam", "s", kind="exam")
+    exported = json.loads(json.dumps(store.export_profile("ana")))
+    assert exported["version"] == 2
+    assert [(a["kind"], a["quiz_id"]) for a in exported["quiz_attempts"]] == [("exam", "quick")]
+    store.import_profile(exported, "bob")
+    assert [(a.kind, a.quiz_id) for a in store.attempts("bob")] == [("exam", "quick")]
+
+    old = _export(
+        quiz_attempts=[
+            {**_ATTEMPT, "quiz_id": "interview:all"},
+            {**_ATTEMPT, "quiz_id": "lesson:01-a"},
+            {**_ATTEMPT, "quiz_id": "01-a"},
+        ]
+    )
+    store.import_profile(old, "cy")
+    assert [(a.kind, a.quiz_id) for a in store.attempts("cy")] == [
+        ("interview", "all"),
+        ("lesson", "01-a"),
+        ("quiz", "01-a"),
+    ]
+    with pytest.raises(ProfileError, match=r"quiz_attempts\.0\.kind"):
+        store.import_profile({**old, "quiz_attempts": [{**_ATTEMPT, "kind": "drill"}]}, "dee")

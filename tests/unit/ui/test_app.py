@@ -79,3 +79,11 @@ def test_broken_content_files_leave_the_rest_of_the_app_working(course: Path) ->
     assert "lessons/04-deep.md:3" in errors and "nested deeper" in errors
     lesson = AppTest.from_function(_open, args=("lesson:01-basics",), default_timeout=30).run()
     assert [h.value for h in lesson.header][:2] == ["Overview", "The idea"]
+
+
+def test_a_bad_setting_is_named_on_the_page(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_SANDBOX", "sometimes")
+    at = AppTest.from_function(_open, args=("home",), default_timeout=30).run()
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("Flight School cannot start: FLIGHTSCHOOL_SANDBOX must be")

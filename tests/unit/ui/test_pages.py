@@ -106,7 +106,7 @@ def test_progress_page_charts_attempts_and_exports(course: Path) -> None:
     review.rate(store, "learner", "quiz", "fx-pods", "good")
     at = app("progress")
     assert not at.exception
-    assert any(m.label == "Quiz attempts" and m.value == "1" for m in at.metric)
+    assert any(m.label == "Attempts" and m.value == "1" for m in at.metric)
     assert [s.value for s in at.subheader] == [
         "Scores over time",
         "Mastery per topic",
@@ -114,6 +114,34 @@ def test_progress_page_charts_attempts_and_exports(course: Path) -> None:
         "Back up or move your progress",
     ]
     assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 3
+
+
+def test_progress_lists_attempts_of_every_kind_under_their_titles(course: Path) -> None:
+    store = ProgressStore(make_engine())
+    store.ensure_profile("learner")
+    for kind, ref in (
+        ("quiz", "01-basics"),
+        ("lesson", "01-basics"),
+        ("exam", "quick"),
+        ("interview", "basics"),
+        ("interview", "all"),
+        ("exam", "retired"),
+    ):
+        attempt = store.start_attempt("learner", ref, kind, "s", kind=kind)
+        store.record_answer(
+            attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=1
+        )
+    at = app("progress")
+    assert not at.exception
+    shown = sorted(at.dataframe[0].value["quiz"])
+    assert shown == [
+        "Exam: quick",
+        "Exam: retired",
+        "Interview: basics",
+        "Interview: every track",
+        "Lesson check: Basics of the fixture course",
+        "Quiz: basics",
+    ]
 
 
 def test_a_broken_lesson_shows_an_error_card_and_the_rest_works(course: Path) -> None:
@@ -239,7 +267,9 @@ def test_exam_timing_out_submits_what_was_answered(course: Path) -> None:
     [result] = [m for m in at.metric if m.label == "Result"]
     assert result.value == "2 / 3 (67%)"
     attempts = ProgressStore(make_engine()).attempts("learner")
-    assert [(a.mode, a.answered, a.score) for a in attempts] == [("exam", 1, 2.0)]
+    assert [(a.kind, a.quiz_id, a.answered, a.score) for a in attempts] == [
+        ("exam", "quick", 1, 2.0)
+    ]
 
 
 def test_timer_colour_changes_at_15_5_and_1_minutes() -> None:
