@@ -85,6 +85,7 @@ def load_pins(path: Path | None = None) -> Pins:
             raise ImageError(f"{source}: `{section}.{key}` is missing")
         return value[key]
 
+    suite, mirror = str(need("debian", "suite")), str(need("debian", "mirror"))
     need("go", "kind")
     go = {str(k): str(v) for k, v in data["go"].items()}
     for key in ("kind", "coredns"):
@@ -113,8 +114,8 @@ def load_pins(path: Path | None = None) -> Pins:
         if key not in names:
             raise ImageError(f"{source}: `names.{key}` is missing")
     return Pins(
-        suite=str(need("debian", "suite")),
-        mirror=str(need("debian", "mirror")),
+        suite=suite,
+        mirror=mirror,
         go=go,
         requirements=tuple(str(r) for r in requirements),
         names=names,
