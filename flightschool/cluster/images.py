@@ -19,6 +19,7 @@ import shutil
 import tarfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -929,11 +930,22 @@ def loaded_tags(pins: Pins | None = None) -> list[str]:
     return [t for s in STEPS.values() if s.loaded for t in s.tags(pins)]
 
 
+SHARED_MOUNT = "/flightschool-images"  # where kind nodes see shared_dir() (cluster/kind.yaml)
+
+
+def shared_dir() -> Path:
+    """A host folder every kit-built kind node mounts: archives to load are written once."""
+    path = cache_dir() / "images" / "shared"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def load(
     cluster: str, progress: Callable[[str], None] = print, tags: list[str] | None = None
 ) -> None:
-    """Put the workload images (Airflow, python) into every node of a kind cluster, with
-    `docker save` and the node's own ctr (no crictl, no registry)."""
+    """Put the workload images (Airflow, python) into the nodes of a kind cluster that run
+    workloads, with `docker save` and the node's own ctr (no crictl, no registry). Nodes that
+    mount shared_dir() read the one archive from there; others get a copy."""
     docker = _docker()
     wanted = tags or loaded_tags()
     present = _image_ids(tuple(wanted))
@@ -941,39 +953,53 @@ def load(
     if missing:
         raise ImageError(f"not built: {', '.join(missing)}; run `flightschool images build`")
     nodes = _kind_nodes(cluster)
-    archive = cache_dir() / "images" / "load.tar"
-    archive.parent.mkdir(parents=True, exist_ok=True)
+    archive = shared_dir() / f"load-{os.getpid()}.tar"
     started = time.monotonic()
     try:
         result = run([docker, "save", "-o", archive, *wanted], timeout=900)
         if not result.ok:
             raise ImageError(f"docker save failed: {result.stderr.strip()[-300:]}")
-        for node in nodes:
-            for args in (
-                [docker, "cp", str(archive), f"{node}:/kind/images.tar"],
-                [
-                    docker,
-                    "exec",
-                    node,
-                    "ctr",
-                    "--namespace=k8s.io",
-                    "images",
-                    "import",
-                    "--all-platforms",
-                    "--digests",
-                    "/kind/images.tar",
-                ],
-                [docker, "exec", node, "rm", "-f", "/kind/images.tar"],
-            ):
-                result = run(args, timeout=900)
-                if not result.ok:
-                    raise ImageError(
-                        f"loading images into {node} failed: "
-                        f"{(result.stderr or result.stdout).strip()[-300:]}"
-                    )
-            progress(f"{node}: {len(wanted)} images loaded ({time.monotonic() - started:.0f} s)")
+        progress(f"saved {len(wanted)} images ({time.monotonic() - started:.0f} s)")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for node in pool.map(lambda n: _load_node(docker, n, archive), nodes):
+                progress(
+                    f"{node}: {len(wanted)} images loaded ({time.monotonic() - started:.0f} s)"
+                )
     finally:
         archive.unlink(missing_ok=True)
+
+
+def _load_node(docker: str, node: str, archive: Path) -> str:
+    inside = f"{SHARED_MOUNT}/{archive.name}"
+    steps: list[list[str]] = []
+    if not run([docker, "exec", node, "test", "-f", inside], timeout=60).ok:
+        inside = f"/kind/{archive.name}"
+        steps.append([docker, "cp", str(archive), f"{node}:{inside}"])
+    steps.append(
+        [
+            docker,
+            "exec",
+            node,
+            "ctr",
+            "--namespace=k8s.io",
+            "images",
+            "import",
+            "--all-platforms",
+            "--digests",
+            "--no-unpack",  # containerd unpacks on a node's first container from the image
+            inside,
+        ]
+    )
+    if inside.startswith("/kind/"):
+        steps.append([docker, "exec", node, "rm", "-f", inside])
+    for args in steps:
+        result = run(args, timeout=900)
+        if not result.ok:
+            raise ImageError(
+                f"loading images into {node} failed: "
+                f"{(result.stderr or result.stdout).strip()[-300:]}"
+            )
+    return node
 
 
 def _kind_nodes(cluster: str) -> list[str]:

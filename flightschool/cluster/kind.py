@@ -186,8 +186,14 @@ class KindCluster(ClientCache):
         if port is not None:
             config.setdefault("networking", {})["apiServerPort"] = port
         if node_image is not None:
+            shared = {
+                "hostPath": str(images.shared_dir()),
+                "containerPath": images.SHARED_MOUNT,
+                "readOnly": True,
+            }
             for node in config.get("nodes") or []:
                 node["image"] = node_image
+                node.setdefault("extraMounts", []).append(shared)
         target = self.state / "kind.yaml"
         target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         return target
