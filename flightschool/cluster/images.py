@@ -918,11 +918,24 @@ def listing() -> list[ImageInfo]:
                     tag=tag,
                     size_mb=round(image["Size"] / 1e6, 1) if image else None,
                     built_at=entry.get("built_at") if image else None,
-                    pins=[i for i in step.inputs(pins) if ":" not in i or "@" in i][:4],
+                    pins=_shown_pins(step.inputs(pins)),
                     stale=bool(entry) and entry.get("key") != keys[step.name],
                 )
             )
     return rows
+
+
+def _shown_pins(inputs: list[str]) -> list[str]:
+    """The inputs of a step as `images list` shows them: templates by folder, long lists cut."""
+    shown: list[str] = []
+    for item in inputs:
+        if re.fullmatch(r"[\w./-]+:[0-9a-f]{16}", item):  # a template file and its digest
+            item = "cluster/images/" + item.split("/")[0].split(":")[0]
+        elif len(item) > 48:
+            item = item[:45] + "..."
+        if item not in shown:
+            shown.append(item)
+    return shown
 
 
 def loaded_tags(pins: Pins | None = None) -> list[str]:

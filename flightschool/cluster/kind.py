@@ -194,6 +194,7 @@ class KindCluster(ClientCache):
             for node in config.get("nodes") or []:
                 node["image"] = node_image
                 node.setdefault("extraMounts", []).append(shared)
+        self.state.mkdir(parents=True, exist_ok=True)
         target = self.state / "kind.yaml"
         target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         return target

@@ -133,3 +133,15 @@ def test_without_docker_the_kit_says_what_to_install(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(images.ImageError, match="Docker is not installed"):
         images.build("python", progress=lambda _m: None)
+
+
+def test_the_listing_shows_pins_not_digests() -> None:
+    shown = images._shown_pins(
+        [
+            "sigs.k8s.io/kind@v0.33.0",
+            "kind-base/Dockerfile:0123456789abcdef",
+            "kind-base/flightschool/ctr:fedcba9876543210",
+            "x" * 60,
+        ]
+    )
+    assert shown == ["sigs.k8s.io/kind@v0.33.0", "cluster/images/kind-base", "x" * 45 + "..."]
