@@ -178,6 +178,21 @@ def _docker() -> str:
     return found
 
 
+def _engine() -> str:
+    """docker, with a running engine (checked once per command)."""
+    docker = _docker()
+    try:
+        answered = run([docker, "info", "--format", "{{.ServerVersion}}"], timeout=30).ok
+    except ToolError:
+        answered = False
+    if not answered:
+        raise ImageError(
+            "Docker is installed but its engine does not answer: start it (or, for tests, "
+            '`scripts/docker.sh start` then `eval "$(scripts/docker.sh env)"`) and run again'
+        )
+    return docker
+
+
 def _go() -> str:
     go = toolchain._go_binary()
     if go is None:
@@ -837,7 +852,7 @@ def build(
     """Build every step (or `only` and what it needs) whose key changed; returns the steps
     built. A failed step raises ImageError naming the step and its log."""
     pins = load_pins()
-    _docker()
+    _engine()
     root = cache_dir() / "images"
     with exclusive(root / "build.lock"):
         state = read_state()
@@ -956,10 +971,10 @@ def shared_dir() -> Path:
 def load(
     cluster: str, progress: Callable[[str], None] = print, tags: list[str] | None = None
 ) -> None:
-    """Put the workload images (Airflow, python) into the nodes of a kind cluster that run
-    workloads, with `docker save` and the node's own ctr (no crictl, no registry). Nodes that
-    mount shared_dir() read the one archive from there; others get a copy."""
-    docker = _docker()
+    """Put the workload images (Airflow, python) into every node of a kind cluster, with
+    `docker save` and the node's own ctr (no crictl, no registry). Nodes that mount
+    shared_dir() read the one archive from there; others get a copy."""
+    docker = _engine()
     wanted = tags or loaded_tags()
     present = _image_ids(tuple(wanted))
     missing = [t for t in wanted if _normal(t) not in present]

@@ -145,3 +145,38 @@ def test_the_listing_shows_pins_not_digests() -> None:
         ]
     )
     assert shown == ["sigs.k8s.io/kind@v0.33.0", "cluster/images/kind-base", "x" * 45 + "..."]
+
+
+def test_docker_without_an_engine_says_how_to_start_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docker = tmp_path / "docker"
+    docker.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(images.ImageError, match="engine does not answer") as caught:
+        images.build("python", progress=lambda _m: None)
+    assert "scripts/docker.sh start" in str(caught.value)
+
+
+def test_a_failed_step_names_itself_its_log_and_the_last_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(images, "_engine", lambda: "docker")
+
+    def failing(ctx: images.Context) -> None:
+        ctx.sh(["sh", "-c", "echo compiling; echo 'error: no space left' >&2; exit 3"])
+
+    step = images.Step("python", "a step that fails", (), lambda _p: ["x"], failing)
+    monkeypatch.setitem(images.STEPS, "python", step)
+    lines: list[str] = []
+    with pytest.raises(images.ImageError) as caught:
+        images.build("python", progress=lines.append)
+    message = str(caught.value)
+    log = tmp_path / "cache" / "images" / "logs" / "python.log"
+    assert message.startswith("step python failed: sh exited with 3")
+    assert f"log: {log}" in message and "error: no space left" in message
+    assert "compiling" in log.read_text()
+    assert lines[-1].startswith("[1/1] python: building a step that fails")
+    assert "python" not in images.read_state()
