@@ -59,6 +59,50 @@ def test_lab_01_solution_runs_in_a_real_container(kind_cluster: KindCluster) -> 
     assert state["exitCode"] == 0 and state["reason"] == "Completed"
 
 
+def test_pods_on_a_worker_reach_cluster_dns_and_the_api(kind_cluster: KindCluster) -> None:
+    """The pod network across nodes (the kit's CNI stand-in, or kindnetd): a pod on a worker
+    resolves Service names through CoreDNS on the control plane and opens the API Service."""
+    kube = Kube(kind_cluster.kubeconfig())
+    worker = next(
+        n["metadata"]["name"] for n in kube.nodes() if not n.get("spec", {}).get("taints")
+    )
+    script = (
+        "import socket\n"
+        "for name in ('kubernetes.default.svc.cluster.local', 'kube-dns.kube-system.svc.cluster.local'):\n"
+        "    print(name, socket.gethostbyname(name))\n"
+        "socket.create_connection(('kubernetes.default', 443), timeout=10).close()\n"
+        "print('api reachable')\n"
+    )
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "network-check", "namespace": "default"},
+        "spec": {
+            "nodeName": worker,
+            "restartPolicy": "Never",
+            "containers": [
+                {
+                    "name": "check",
+                    "image": "python:3.12-slim",
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["python", "-c", script],
+                }
+            ],
+        },
+    }
+    kube.create(pod, "default")
+
+    def phase() -> str | None:
+        found = kube.get("v1", "Pod", "network-check", "default") or {}
+        value = (found.get("status") or {}).get("phase")
+        return value if value in ("Succeeded", "Failed") else None
+
+    assert wait_until(phase, 180, 2) == "Succeeded"
+    log = str(kube.raw("GET", "/api/v1/namespaces/default/pods/network-check/log"))
+    assert "kubernetes.default.svc.cluster.local 10.96.0.1" in log
+    assert "api reachable" in log
+
+
 def test_lab_10_solution_builds_loads_and_runs_as_a_pod(
     kind_cluster: KindCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
