@@ -136,3 +136,33 @@ def test_the_ctr_wrapper_fills_containerd_16_gaps(
     script.chmod(0o755)
     out = run([script, *args], timeout=10, check=True)
     assert out.stdout.splitlines() == ["ctr", *expected]
+
+
+DOCKER_SH = ROOT / "scripts" / "docker.sh"
+
+
+def test_docker_env_points_at_our_own_socket_and_adds_the_wrapper_only_when_probed(
+    tmp_path: Path,
+) -> None:
+    env = {"FLIGHTSCHOOL_CACHE_DIR": str(tmp_path)}
+    out = run(["bash", DOCKER_SH, "env"], timeout=10, env=env, check=True).stdout.splitlines()
+    assert out == [f"export DOCKER_HOST=unix://{tmp_path}/docker/docker.sock"]
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "privileged-probe").write_text("privileged\n")
+    out = run(["bash", DOCKER_SH, "env"], timeout=10, env=env, check=True).stdout.splitlines()
+    assert len(out) == 1
+    (tmp_path / "docker" / "privileged-probe").write_text("wrapper\n")
+    out = run(["bash", DOCKER_SH, "env"], timeout=10, env=env, check=True).stdout.splitlines()
+    assert out[1] == f"export PATH={WRAPPER.parent}:$PATH"
+
+
+def test_docker_status_and_stop_leave_a_daemon_we_did_not_start_alone(tmp_path: Path) -> None:
+    env = {"FLIGHTSCHOOL_CACHE_DIR": str(tmp_path)}
+    (tmp_path / "docker").mkdir()
+    # a pid file naming a process that is not our dockerd (the test itself)
+    (tmp_path / "docker" / "dockerd.pid").write_text(str(os.getpid()))
+    status = run(["bash", DOCKER_SH, "status"], timeout=10, env=env)
+    assert status.returncode == 1 and "not running" in status.stdout
+    stop = run(["bash", DOCKER_SH, "stop"], timeout=10, env=env, check=True)
+    assert "stopped" not in stop.stdout
+    assert Path(f"/proc/{os.getpid()}").exists()
