@@ -157,6 +157,20 @@ def _parser() -> argparse.ArgumentParser:
     tool = cluster.add_parser("toolchain", help="find or build the embedded cluster's binaries")
     tool.add_argument("--json", action="store_true")
     tool.set_defaults(func=_toolchain)
+
+    images = sub.add_parser(
+        "images", help="the air-gapped image kit for the kind backend (no registry needed)"
+    ).add_subparsers()
+    build = images.add_parser("build", help="build the kit's images (cached, keyed by pins)")
+    build.add_argument("--only", default=None, help="one step and what it needs")
+    build.add_argument("--force", action="store_true", help="rebuild even when cached")
+    build.set_defaults(func=_images, verb="build")
+    listed = images.add_parser("list", help="each image: size, built when, from which pins")
+    listed.add_argument("--json", action="store_true")
+    listed.set_defaults(func=_images, verb="list")
+    load = images.add_parser("load", help="load the workload images into the kind cluster")
+    load.add_argument("--cluster", default=None, help="kind cluster name (default flightschool)")
+    load.set_defaults(func=_images, verb="load")
     return parser
 
 
@@ -280,6 +294,33 @@ def _toolchain(args: argparse.Namespace) -> int:
         return 2
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
     print(json.dumps(info, indent=2) if args.json else f"toolchain ({tc.source}): {tc.bin_dir}")
+    return 0
+
+
+def _images(args: argparse.Namespace) -> int:
+    from flightschool.cluster import images
+
+    try:
+        if args.verb == "build":
+            built = images.build(args.only, _progress, force=args.force)
+            print(f"images ready ({len(built)} steps built, the rest cached)")
+        elif args.verb == "load":
+            from flightschool.core import settings
+
+            cluster = args.cluster or settings.current().cluster_name
+            images.load(cluster, _progress)
+        else:
+            rows = images.listing()
+            if args.json:
+                print(json.dumps([row.__dict__ for row in rows], indent=2))
+            for row in [] if args.json else rows:
+                size = f"{row.size_mb:.0f} MB" if row.size_mb is not None else "not built"
+                when = row.built_at or "-"
+                stale = " (stale: pins changed)" if row.stale else ""
+                print(f"{row.tag:<62} {size:>10}  {when:<25} {', '.join(row.pins)}{stale}")
+    except environment_errors(images.ImageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

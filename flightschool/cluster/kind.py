@@ -8,10 +8,12 @@ are advertised by patching the node status, since kind nodes have no devices.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import yaml
 
+from flightschool.cluster import images
 from flightschool.cluster import nodes as node_pool
 from flightschool.cluster.backend import (
     ClientCache,
@@ -28,9 +30,11 @@ from flightschool.core.proc import ToolError, run
 
 NEEDS = (
     "the kind backend needs Docker with a running engine and the kind CLI: install Docker "
-    "(https://docs.docker.com/engine/install/) and kind (`go install sigs.k8s.io/kind@latest`), "
+    "(https://docs.docker.com/engine/install/) and kind (`go install sigs.k8s.io/kind@latest`, "
+    "or `flightschool images build --only kind` without a registry), "
     "or use the embedded backend (the default), which needs neither"
 )
+READY_TIMEOUT = 300.0
 
 
 class KindCluster(ClientCache):
@@ -45,7 +49,7 @@ class KindCluster(ClientCache):
         return self.state / "kubeconfig.yaml"
 
     def _tools(self) -> tuple[str, str]:
-        kind, docker = shutil.which("kind"), shutil.which("docker")
+        kind, docker = images.kind_binary(), shutil.which("docker")
         if not kind or not docker:
             raise ClusterError(NEEDS)
         try:
@@ -108,8 +112,39 @@ class KindCluster(ClientCache):
             if not result.ok:
                 raise ClusterError(f"kind create cluster failed: {result.stderr.strip()[-500:]}")
         self.kubeconfig().chmod(0o600)
-        self._shape_nodes(Kube(self.kubeconfig()), pools)
+        kube = Kube(self.kubeconfig())
+        self._wait_ready(kube, progress)
+        self._shape_nodes(kube, pools)
+        self._load_kit_images(progress)
         return self.status()
+
+    def _wait_ready(self, kube: Kube, progress: Progress) -> None:
+        """kind's --wait covers the control plane only: wait for every node to be Ready."""
+        started = time.monotonic()
+        waiting: list[str] = []
+        while time.monotonic() - started < READY_TIMEOUT:
+            try:
+                nodes = [node_summary(n) for n in kube.nodes()]
+            except KubeError:
+                nodes = []
+            waiting = [n["name"] for n in nodes if not n["ready"]]
+            if nodes and not waiting:
+                progress(f"all {len(nodes)} nodes Ready ({time.monotonic() - started:.0f} s)")
+                return
+            time.sleep(2)
+        raise ClusterError(
+            f"nodes not Ready after {READY_TIMEOUT:.0f} s: {', '.join(waiting) or 'none listed'}; "
+            f"see `kind export logs --name {self.cluster}`"
+        )
+
+    def _load_kit_images(self, progress: Progress) -> None:
+        """Where the image kit built the workload images (no registry), put them on the nodes."""
+        if images.local_node_image() is None:
+            return  # official node image: the nodes pull what they need
+        try:
+            images.load(self.cluster, progress)
+        except images.ImageError as exc:
+            progress(f"warning: {exc}")
 
     def _shape_nodes(self, kube: Kube, pools: node_pool.NodePools) -> None:
         workers = sorted(
@@ -141,12 +176,25 @@ class KindCluster(ClientCache):
                 )
 
     def _config(self, port: int | None) -> Path:
-        """cluster/kind.yaml, with the API server's port when one was asked for."""
+        """cluster/kind.yaml, with the API server's port when one was asked for and the node
+        image when the image kit built it locally."""
         source = project_root() / "cluster" / "kind.yaml"
-        if port is None:
+        node_image = images.local_node_image()
+        if port is None and node_image is None:
             return source
         config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        config.setdefault("networking", {})["apiServerPort"] = port
+        if port is not None:
+            config.setdefault("networking", {})["apiServerPort"] = port
+        if node_image is not None:
+            shared = {
+                "hostPath": str(images.shared_dir()),
+                "containerPath": images.SHARED_MOUNT,
+                "readOnly": True,
+            }
+            for node in config.get("nodes") or []:
+                node["image"] = node_image
+                node.setdefault("extraMounts", []).append(shared)
+        self.state.mkdir(parents=True, exist_ok=True)
         target = self.state / "kind.yaml"
         target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         return target

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flightschool.cluster.backend import ClusterError
 from flightschool.cluster.external import ExternalCluster, _allows
@@ -75,3 +76,35 @@ def test_the_kubeconfig_backend_is_not_ready_without_a_kubeconfig(
     assert ExternalCluster().ready() is False
     with pytest.raises(ClusterError, match="uses an existing cluster"):
         ExternalCluster().up(progress=lambda _m: None, port=6443)
+
+
+def test_kind_config_uses_the_kit_node_image_on_every_node(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flightschool.cluster import images
+
+    monkeypatch.setattr(images, "local_node_image", lambda: "flightschool/kind-node:v1.36.3")
+    config = yaml.safe_load(KindCluster("unit")._config(6443).read_text())
+    assert config["networking"]["apiServerPort"] == 6443
+    assert len(config["nodes"]) == 5
+    for node in config["nodes"]:
+        assert node["image"] == "flightschool/kind-node:v1.36.3"
+        assert node["extraMounts"] == [
+            {
+                "hostPath": str(images.shared_dir()),
+                "containerPath": "/flightschool-images",
+                "readOnly": True,
+            }
+        ]
+    patches = "\n".join(config["kubeadmConfigPatches"])
+    assert "failCgroupV1: false" in patches
+
+
+def test_kind_config_is_the_file_itself_with_official_images(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flightschool.cluster import images
+
+    monkeypatch.setattr(images, "local_node_image", lambda: None)
+    assert KindCluster("unit")._config(None).name == "kind.yaml"
+    assert "image" not in yaml.safe_load(KindCluster("unit")._config(None).read_text())["nodes"][0]
