@@ -153,9 +153,27 @@ class ScheduledCheck(CheckBase):
         return self
 
 
+ReadKind = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?/[A-Z][A-Za-z0-9]*$",
+        description="apiVersion/Kind, such as v1/Pod or apps/v1/Deployment.",
+    ),
+]
+
+
 class PythonCheck(CheckBase):
+    """A `check_*` function of the lab's checks.py. It runs in the sandbox, without the
+    cluster: it sees the kinds it lists in `reads`, each listed by the grader in every lab
+    namespace (cluster-scoped kinds once) just before it runs."""
+
     type: Literal["python"]
     function: str = Field(pattern=r"^check_[a-z0-9_]+$")
+    reads: list[ReadKind] = Field(
+        description="The kinds the function reads (view.get, view.objects), as "
+        "apiVersion/Kind: v1/Pod, apps/v1/Deployment, v1/Node. Anything else it asks for "
+        "fails the check, naming what is missing here.",
+    )
 
 
 class DagCheck(CheckBase):

@@ -99,6 +99,7 @@ def test_python_check_failures_carry_their_message(tmp_path: Path) -> None:
             "type": "python",
             "message": "fix it",
             "function": name,
+            "reads": [],
         }
         for i, name in enumerate(["check_says_why", "check_asserts", "check_ok"])
     ]
