@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Difficulty, Slug
@@ -153,12 +162,22 @@ class ScheduledCheck(CheckBase):
         return self
 
 
+_READ_KIND = re.compile(r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?/[A-Z][A-Za-z0-9]*$")
+
+
+def _read_kind(value: str) -> str:
+    if not _READ_KIND.match(value):
+        raise ValueError(
+            f"{value!r} is not apiVersion/Kind (write v1/Pod, apps/v1/Deployment, "
+            "networking.k8s.io/v1/NetworkPolicy)"
+        )
+    return value
+
+
 ReadKind = Annotated[
     str,
-    Field(
-        pattern=r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?/[A-Z][A-Za-z0-9]*$",
-        description="apiVersion/Kind, such as v1/Pod or apps/v1/Deployment.",
-    ),
+    AfterValidator(_read_kind),
+    Field(description="apiVersion/Kind, such as v1/Pod or apps/v1/Deployment."),
 ]
 
 

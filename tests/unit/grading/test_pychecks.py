@@ -340,3 +340,11 @@ def test_a_check_gets_nothing_of_the_admin_kubeconfig_or_the_data_folder(
         assert not outcome[0]
         for seen in ("admin credentials", "learner answers", "progress.db", "connected"):
             assert seen in outcome[1]
+
+
+def test_a_read_that_is_not_api_version_and_kind_is_refused_clearly() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="'Pod' is not apiVersion/Kind"):
+        check("check_a", ["v1/Pod", "Pod"])
+    assert check("check_a", ["networking.k8s.io/v1/NetworkPolicy", "batch/v1/Job"]).reads
