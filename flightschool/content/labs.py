@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from flightschool.content.errors import ContentError, ContentLoadError
 from flightschool.content.models import Difficulty, Slug
@@ -153,9 +162,37 @@ class ScheduledCheck(CheckBase):
         return self
 
 
+_READ_KIND = re.compile(r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?/[A-Z][A-Za-z0-9]*$")
+
+
+def _read_kind(value: str) -> str:
+    if not _READ_KIND.match(value):
+        raise ValueError(
+            f"{value!r} is not apiVersion/Kind (write v1/Pod, apps/v1/Deployment, "
+            "networking.k8s.io/v1/NetworkPolicy)"
+        )
+    return value
+
+
+ReadKind = Annotated[
+    str,
+    AfterValidator(_read_kind),
+    Field(description="apiVersion/Kind, such as v1/Pod or apps/v1/Deployment."),
+]
+
+
 class PythonCheck(CheckBase):
+    """A `check_*` function of the lab's checks.py. It runs in the sandbox, without the
+    cluster: it sees the kinds it lists in `reads`, each listed by the grader in every lab
+    namespace (cluster-scoped kinds once) just before it runs."""
+
     type: Literal["python"]
     function: str = Field(pattern=r"^check_[a-z0-9_]+$")
+    reads: list[ReadKind] = Field(
+        description="The kinds the function reads (view.get, view.objects), as "
+        "apiVersion/Kind: v1/Pod, apps/v1/Deployment, v1/Node. Anything else it asks for "
+        "fails the check, naming what is missing here.",
+    )
 
 
 class DagCheck(CheckBase):

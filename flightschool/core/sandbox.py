@@ -40,13 +40,13 @@ from urllib.parse import urlsplit
 import yaml
 
 from flightschool.core import settings
+from flightschool.core.channel import CHANNEL_ENV
+from flightschool.core.channel import NONCE_ENV as NONCE_ENV  # used by the callers
 from flightschool.core.paths import cache_dir, data_dir
 from flightschool.core.proc import Supervised, run, supervise
 from flightschool.core.reaper import pump
 
 REAPER = Path(__file__).with_name("reaper.py")
-CHANNEL_ENV = "FLIGHTSCHOOL_CHANNEL_FD"
-NONCE_ENV = "FLIGHTSCHOOL_NONCE"
 INSIDE_SOCKET = "/run/flightschool/api.sock"
 NOT_ISOLATED = (
     "bubblewrap (bwrap) is not installed: your code runs with time, memory, file-size, "

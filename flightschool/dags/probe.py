@@ -14,22 +14,14 @@ would create (built with `build_pod_request_obj`, without talking to a cluster).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import traceback
-from typing import Any, BinaryIO
+from typing import Any
 
-CHANNEL_ENV = "FLIGHTSCHOOL_CHANNEL_FD"
-NONCE_ENV = "FLIGHTSCHOOL_NONCE"
+from flightschool.core.channel import CHANNEL_ENV, NONCE_ENV, open_channel
 
-
-def open_channel() -> tuple[BinaryIO, str]:
-    """The private channel and the run's nonce, removed from the environment."""
-    fd = int(os.environ.pop(CHANNEL_ENV))
-    nonce = os.environ.pop(NONCE_ENV)
-    os.set_inheritable(fd, False)
-    return os.fdopen(fd, "wb"), nonce
+__all__ = ["CHANNEL_ENV", "NONCE_ENV", "open_channel", "summarise"]
 
 
 KPO_FIELDS = (

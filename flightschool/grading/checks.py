@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from flightschool.grading.airflow import check_airflow_config, check_dag
 from flightschool.grading.assertions import match
 from flightschool.grading.dockerfile import check_dockerfile
 from flightschool.grading.helm import check_helm
+from flightschool.grading.pychecks import run_python_checks
 from flightschool.grading.view import ClusterView
 
 Outcome = tuple[bool, str]
@@ -243,32 +243,10 @@ def _unschedulable_message(pod: dict[str, Any]) -> str:
 
 
 def check_python(check: PythonCheck, view: ClusterView, lab: Path) -> Outcome:
-    """A check_* function from the lab's checks.py: returns None/True to pass, or a string
-    or False to fail (an AssertionError's text is the message)."""
-    fn = _load_function(lab / "checks.py", check.function)
-    try:
-        result = fn(view)
-    except AssertionError as exc:
-        return False, f"{check.message} ({exc})" if str(exc) else check.message
-    if result is None or result is True:
-        return True, ""
-    if isinstance(result, str):
-        return False, f"{check.message} ({result})"
-    return False, check.message
-
-
-def _load_function(path: Path, name: str) -> Callable[[ClusterView], Any]:
-    spec = importlib.util.spec_from_file_location(
-        f"flightschool_lab_checks_{abs(hash(path))}", path
-    )
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    fn = getattr(module, name, None)
-    if not callable(fn):
-        raise RuntimeError(f"{path.name} has no function {name}")
-    return fn  # type: ignore[no-any-return]
+    """A check_* function from the lab's checks.py, run in the sandbox on a snapshot of the
+    kinds it reads: returns None/True to pass, or a string or False to fail (an
+    AssertionError's text is the message). The runner batches a pass's python checks."""
+    return run_python_checks([check], view, lab)[check.id]
 
 
 CHECKERS: dict[type[Any], Callable[[Any, ClusterView, Path], Outcome]] = {

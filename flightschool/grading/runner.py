@@ -1,5 +1,7 @@
 """Grading a lab: every check runs against one snapshot, with its own time limit, and any
-error in a check becomes that check's failure, never a crash that hides the others."""
+error in a check becomes that check's failure, never a crash that hides the others. The
+python checks (a lab's checks.py) run in the sandbox, in one child per pass, whose limits
+the child and the sandbox enforce (grading/pychecks.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from pathlib import Path
 
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
-from flightschool.content.labs import Check, Lab
+from flightschool.content.labs import Check, Lab, PythonCheck
 from flightschool.grading import airflow, helm
 from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.checks import run_check
+from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.report import CheckResult, Report
 from flightschool.grading.view import ClusterView
 
@@ -44,8 +47,9 @@ def grade(
     try:
         artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
         view = ClusterView(kube, names, default, artifacts)
+        python = PythonChecks([c for c in checks if isinstance(c, PythonCheck)], lab.folder)
         for check in checks:
-            result = _run_one(check, view, lab, kube, names, default, artifacts)
+            result = _run_one(check, view, lab, kube, names, default, artifacts, python)
             if progress:
                 progress(result)
             results.append(result)
@@ -104,11 +108,12 @@ def _run_one(
     names: Mapping[str, str],
     default: str,
     artifacts: Artifacts,
+    python: PythonChecks,
 ) -> CheckResult:
     started = time.monotonic()
     deadline = started + check.wait
     while True:
-        passed, message = _attempt(check, view, lab)
+        passed, message = _attempt(check, view, lab, python)
         if passed or time.monotonic() >= deadline:
             break
         time.sleep(0.25)
@@ -126,7 +131,14 @@ def _run_one(
     )
 
 
-def _attempt(check: Check, view: ClusterView, lab: Lab) -> tuple[bool, str]:
+def _attempt(check: Check, view: ClusterView, lab: Lab, python: PythonChecks) -> tuple[bool, str]:
+    if isinstance(check, PythonCheck):  # limited in its own process, not by a thread here
+        try:
+            return python.outcome(check, view)
+        except KubeError as exc:
+            return False, f"{check.message} (the cluster said: {exc})"
+        except Exception as exc:
+            return False, f"{check.message} (the check itself failed: {type(exc).__name__}: {exc})"
     future = _POOL.submit(run_check, check, view, lab.folder)
     try:
         return future.result(timeout=check.timeout)

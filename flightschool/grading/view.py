@@ -2,7 +2,8 @@
 
 Objects are listed once per (kind, namespace) and kept for the pass: every check sees the
 same snapshot. Lab namespace names are mapped to real ones (a workshop prefixes them).
-Python checks in a lab's checks.py receive this view, which has no way to change anything.
+Python checks in a lab's checks.py never get this view (it holds the grader's client): they
+run in a sandbox with a copy of the kinds they declare, served by grading/pycheck_child.py.
 Flight School's own objects in a lab namespace (the learner's ServiceAccount, Role and
 RoleBinding) are left out: checks see only what the lab and the learner made.
 """
@@ -35,6 +36,23 @@ class ClusterView:
         lab_name = name or self.default_namespace
         return self._namespaces.get(lab_name, lab_name)
 
+    @property
+    def lab_namespaces(self) -> list[str]:
+        """The lab's namespace names (as lab.yaml spells them)."""
+        return list(self._namespaces)
+
+    def listing(
+        self, api_version: str, kind: str, namespace: str | None = None
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        """(the real namespace listed, None for a cluster-scoped kind; the objects)."""
+        ns = self.real_namespace(namespace)
+        rtype = self._kube.resource_type(api_version, kind)
+        key = (api_version, kind, ns if rtype.namespaced else None)
+        if key not in self._cache:
+            listed = self._kube.list_objects(api_version, kind, key[2])
+            self._cache[key] = [o for o in listed if not is_plumbing(o)]
+        return key[2], self._cache[key]
+
     def objects(
         self,
         api_version: str,
@@ -43,13 +61,7 @@ class ClusterView:
         labels: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """Objects of a kind in a lab namespace (cluster-scoped kinds ignore the namespace)."""
-        ns = self.real_namespace(namespace)
-        rtype = self._kube.resource_type(api_version, kind)
-        key = (api_version, kind, ns if rtype.namespaced else None)
-        if key not in self._cache:
-            listed = self._kube.list_objects(api_version, kind, key[2])
-            self._cache[key] = [o for o in listed if not is_plumbing(o)]
-        items = self._cache[key]
+        items = self.listing(api_version, kind, namespace)[1]
         if labels:
             items = [
                 o

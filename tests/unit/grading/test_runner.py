@@ -86,11 +86,14 @@ def test_exam_only_checks_are_skipped_in_practice(tmp_path: Path) -> None:
     assert [c.id for c in report.checks] == ["a"]
 
 
-def test_python_check_failures_carry_their_message(tmp_path: Path) -> None:
+def test_python_check_failures_carry_their_message_and_a_hung_one_fails_alone(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "checks.py").write_text(
         "def check_says_why(view):\n    return 'the reason'\n"
         "def check_asserts(view):\n    assert False, 'asserted'\n"
-        "def check_ok(view):\n    return None\n"
+        "def check_hangs(view):\n    while True:\n        pass\n"
+        "def check_ok(view):\n    return view.get('v1', 'Pod', 'p') is not None\n"
     )
     checks = [
         {
@@ -99,13 +102,19 @@ def test_python_check_failures_carry_their_message(tmp_path: Path) -> None:
             "type": "python",
             "message": "fix it",
             "function": name,
+            "reads": ["v1/Pod"],
+            "timeout": 1,
         }
-        for i, name in enumerate(["check_says_why", "check_asserts", "check_ok"])
+        for i, name in enumerate(["check_says_why", "check_asserts", "check_hangs", "check_ok"])
     ]
-    report = runner.grade(lab(tmp_path, checks), FakeKube([]))  # type: ignore[arg-type]
+    checks.insert(1, expect("between", match={"spec": {"restartPolicy": "Never"}}))
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"restartPolicy": "Never"}}
+    report = runner.grade(lab(tmp_path, checks), FakeKube([pod]))  # type: ignore[arg-type]
     assert [(c.passed, c.message) for c in report.checks] == [
         (False, "fix it (the reason)"),
+        (True, ""),
         (False, "fix it (asserted)"),
+        (False, "fix it (the check did not finish within 1 s)"),
         (True, ""),
     ]
 
