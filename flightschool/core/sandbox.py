@@ -314,7 +314,9 @@ def process_group_cap(limit: int) -> Iterator[Path | None]:
     try:
         yield group / "cgroup.procs"
     finally:
-        for _ in range(100):
+        with contextlib.suppress(OSError):
+            (group / "pids.max").write_text("0")  # no new process from here on
+        for _ in range(500):
             try:
                 pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
             except OSError:

@@ -169,6 +169,7 @@ def test_many_processes_opening_a_fresh_store_at_once(
 ) -> None:
     import multiprocessing
     import time
+    from concurrent.futures import ProcessPoolExecutor
 
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
@@ -177,9 +178,10 @@ def test_many_processes_opening_a_fresh_store_at_once(
         with make_engine(url).begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     processes = 8
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+    # an executor, not a Pool: a child that dies fails the test instead of being replaced
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         start = time.time() + 6.0  # every child is up and imported by then
-        results = pool.starmap(_open_at, [(url, start)] * processes)
+        results = list(pool.map(_open_at, [url] * processes, [start] * processes, timeout=120))
     assert results == [str(migrations.latest())] * processes
     store = ProgressStore(make_engine(url))
     assert store.profiles() == ["ana"]
