@@ -184,12 +184,16 @@ def _app(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     address, mode = args.address or config.address, config.mode
-    if not settings.is_loopback(address) and mode == "personal" and not args.allow_remote:
+    if not settings.is_loopback(address) and not args.allow_remote:
+        why = (
+            "personal mode has no sign-in"
+            if mode == "personal"
+            else "workshop mode needs sign-in, and this version has none yet"
+        )
         print(
-            f"error: refusing to serve on {address}: personal mode has no sign-in, so anyone "
-            "who reaches the port could run code on this machine. Serve a room with workshop "
-            "mode (FLIGHTSCHOOL_MODE=workshop, which requires sign-in), or pass --allow-remote "
-            "if you accept that risk.",
+            f"error: refusing to serve on {address}: {why}, so anyone who reaches the port "
+            "could run code on this machine. Serve on 127.0.0.1, or pass --allow-remote on a "
+            "network you trust if you accept that risk.",
             file=sys.stderr,
         )
         return 2

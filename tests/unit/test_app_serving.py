@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from flightschool.core.proc import run, spawn
 
 
@@ -62,15 +64,21 @@ def test_the_app_listens_on_loopback_only_by_default(tmp_path: Path) -> None:
         os.killpg(pid, signal.SIGTERM)
 
 
-def test_a_network_address_is_refused_in_personal_mode(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("mode", "why"),
+    [
+        ("personal", "personal mode has no sign-in"),
+        ("workshop", "workshop mode needs sign-in, and this version has none yet"),
+    ],
+)
+def test_a_network_address_is_refused_without_sign_in(tmp_path: Path, mode: str, why: str) -> None:
     result = run(
         [sys.executable, "-m", "flightschool.cli", "app", "--address", "0.0.0.0"],
         timeout=60,
-        env={"FLIGHTSCHOOL_DATA_DIR": str(tmp_path), "FLIGHTSCHOOL_MODE": "personal"},
+        env={"FLIGHTSCHOOL_DATA_DIR": str(tmp_path), "FLIGHTSCHOOL_MODE": mode},
     )
     assert result.returncode == 2
-    assert "refusing to serve on 0.0.0.0" in result.stderr
-    assert "sign-in" in result.stderr
+    assert f"refusing to serve on 0.0.0.0: {why}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
