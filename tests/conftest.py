@@ -13,6 +13,18 @@ pytest_plugins = ["tests.cluster_fixtures"]
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 ARTIFACTS = ROOT / "artifacts"
+_FOLDER_MARKERS = {"cluster": "cluster", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests are marked by their folder: everything under tests/cluster needs the lab
+    cluster (unless it needs kind's real containers), everything under tests/browser a
+    browser, whether or not the module remembered to say so."""
+    for item in items:
+        folder = Path(str(item.path)).relative_to(ROOT).parts[1]
+        marker = _FOLDER_MARKERS.get(folder)
+        if marker and not (marker == "cluster" and item.get_closest_marker("kind")):
+            item.add_marker(marker)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import socket
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.nodes import ClusterConfigError
 from flightschool.cluster.toolchain import ToolchainError
+from flightschool.core.proc import pid_alive, spawn
 from tests.cluster_fixtures import pod
 
 pytestmark = pytest.mark.cluster
@@ -360,9 +364,35 @@ def test_warm_up_reuses_the_healthy_cluster(embedded: EmbeddedCluster) -> None:
     assert {c["name"]: c["pid"] for c in embedded.status().components} == before
 
 
-def test_a_stale_lock_does_not_block_up(embedded: EmbeddedCluster) -> None:
-    (embedded.state / "up.lock").write_text("pid 999999")
+def test_a_stale_lock_does_not_block_up(embedded: EmbeddedCluster, tmp_path: Path) -> None:
+    """A `cluster up` killed while holding the lock leaves its lock file behind; the next
+    `up` must not wait for it (a pid-file lock would, until its timeout)."""
+    lock = embedded.state / "up.lock"
+    holder = (
+        "import fcntl, os, sys, time\n"
+        f"f = open({str(lock)!r}, 'a+')\n"
+        "fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "f.seek(0); f.truncate(); f.write(f'pid {os.getpid()}'); f.flush()\n"
+        "time.sleep(120)\n"
+    )
+    pid = spawn([sys.executable, "-c", holder], log_file=tmp_path / "holder.log")
+
+    def held() -> bool:
+        with lock.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
+    assert wait_until(held, 30, 0.05), "the holder never took the lock"
+    os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: not pid_alive(pid), 10, 0.05)
+    assert lock.read_text().startswith("pid "), "the dead holder's lock file is still there"
+    started = time.monotonic()
     assert embedded.up(progress=lambda _m: None).healthy
+    assert time.monotonic() - started < 20
 
 
 def test_a_held_lock_gives_a_clear_message(
