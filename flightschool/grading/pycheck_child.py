@@ -24,6 +24,7 @@ from types import ModuleType, SimpleNamespace
 from typing import IO, Any
 
 from flightschool.core.channel import open_channel
+from flightschool.grading.queries import ObjectQueries
 
 MESSAGE_LIMIT = 2000
 TIMED_OUT = 3  # the exit status after a watchdog stopped a check
@@ -33,7 +34,7 @@ class NotInSnapshot(LookupError):
     """The check asked for something the grader did not list for it."""
 
 
-class SnapshotView:
+class SnapshotView(ObjectQueries):
     """The part of the grader's ClusterView a check may use (`get`, `objects`, `events`,
     `real_namespace`, `default_namespace`, `artifacts.files`), served from the snapshot.
     Each call returns fresh copies: a check that edits what it got changes nothing else."""
@@ -53,13 +54,7 @@ class SnapshotView:
         lab_name = name or self.default_namespace
         return self._namespaces.get(lab_name, lab_name)
 
-    def objects(
-        self,
-        api_version: str,
-        kind: str,
-        namespace: str | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> list[dict[str, Any]]:
+    def _items(self, api_version: str, kind: str, namespace: str | None) -> list[dict[str, Any]]:
         if f"{api_version}/{kind}" not in self._reads:
             raise NotInSnapshot(
                 f"checks.py asked for {api_version}/{kind}, which this check does not list "
@@ -73,33 +68,7 @@ class SnapshotView:
                 "namespaces are listed for a check"
             )
         items: list[dict[str, Any]] = json.loads(raw)
-        if labels:
-            items = [
-                o
-                for o in items
-                if all((o["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
-            ]
         return items
-
-    def get(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> dict[str, Any] | None:
-        return next(
-            (
-                o
-                for o in self.objects(api_version, kind, namespace)
-                if o["metadata"]["name"] == name
-            ),
-            None,
-        )
-
-    def events(
-        self, namespace: str | None = None, involved: str | None = None
-    ) -> list[dict[str, Any]]:
-        items = self.objects("v1", "Event", namespace)
-        if involved:
-            items = [e for e in items if (e.get("involvedObject") or {}).get("name") == involved]
-        return sorted(items, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
 
     def _no_cluster(self, *_: Any, **__: Any) -> Any:
         raise NotInSnapshot(

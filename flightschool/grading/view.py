@@ -16,9 +16,10 @@ from typing import Any
 from flightschool.cluster.identity import is_plumbing
 from flightschool.cluster.kube import Kube, KubeError, segment
 from flightschool.grading.artifacts import Artifacts
+from flightschool.grading.queries import ObjectQueries
 
 
-class ClusterView:
+class ClusterView(ObjectQueries):
     def __init__(
         self,
         kube: Kube,
@@ -53,42 +54,8 @@ class ClusterView:
             self._cache[key] = [o for o in listed if not is_plumbing(o)]
         return key[2], self._cache[key]
 
-    def objects(
-        self,
-        api_version: str,
-        kind: str,
-        namespace: str | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Objects of a kind in a lab namespace (cluster-scoped kinds ignore the namespace)."""
-        items = self.listing(api_version, kind, namespace)[1]
-        if labels:
-            items = [
-                o
-                for o in items
-                if all((o["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
-            ]
-        return items
-
-    def get(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> dict[str, Any] | None:
-        return next(
-            (
-                o
-                for o in self.objects(api_version, kind, namespace)
-                if o["metadata"]["name"] == name
-            ),
-            None,
-        )
-
-    def events(
-        self, namespace: str | None = None, involved: str | None = None
-    ) -> list[dict[str, Any]]:
-        items = self.objects("v1", "Event", namespace)
-        if involved:
-            items = [e for e in items if (e.get("involvedObject") or {}).get("name") == involved]
-        return sorted(items, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+    def _items(self, api_version: str, kind: str, namespace: str | None) -> list[dict[str, Any]]:
+        return self.listing(api_version, kind, namespace)[1]
 
     def logs(self, pod: str, namespace: str | None = None, container: str | None = None) -> str:
         query = [("container", container)] if container else []
