@@ -457,3 +457,13 @@ def test_every_binary_comes_from_a_local_path(embedded: EmbeddedCluster) -> None
     assert len(sources) >= 5, result.stdout[-500:]
     assert all(s.startswith("/") for s in sources), sources
     assert "http" not in " ".join(sources)
+
+
+def test_credentials_on_disk_are_owner_only(embedded: EmbeddedCluster) -> None:
+    import stat
+
+    keys = sorted(embedded.cluster_dir.rglob("*.key"))
+    assert keys, "the cluster keeps no private keys where expected"
+    for path in [embedded.kubeconfig(), *keys]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((embedded.cluster_dir / "pki").stat().st_mode) == 0o700
