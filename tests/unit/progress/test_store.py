@@ -150,26 +150,33 @@ def test_pending_migration_steps_run_in_order(tmp_path: Path) -> None:
         migrations.migrate(engine)
 
 
-def _open_at(url: str, start: float) -> str:
-    """One process opening the store at `start` (wall clock): its schema version or error."""
-    import time
-
-    time.sleep(max(0.0, start - time.time()))
-    try:
-        store = ProgressStore(make_engine(url))
-        store.ensure_profile("ana")
-        return str(store.version)
-    except Exception as exc:  # reported, so the test names what went wrong
-        return f"{type(exc).__name__}: {exc}"
+# One process opening the store at a given wall-clock time: prints its schema version or
+# the error. A program of its own (not multiprocessing, whose spawned children re-run the
+# test session's __main__, which other tests replace), started through the project's helper.
+_OPEN_AT = """
+import sys, time
+from flightschool.progress.db import make_engine
+from flightschool.progress.store import ProgressStore
+url, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+try:
+    store = ProgressStore(make_engine(url))
+    store.ensure_profile("ana")
+    print(store.version)
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}")
+"""
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_many_processes_opening_a_fresh_store_at_once(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    import multiprocessing
+    import sys
     import time
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flightschool.core.proc import run
 
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
@@ -178,10 +185,15 @@ def test_many_processes_opening_a_fresh_store_at_once(
         with make_engine(url).begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     processes = 8
-    # an executor, not a Pool: a child that dies fails the test instead of being replaced
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        start = time.time() + 6.0  # every child is up and imported by then
-        results = list(pool.map(_open_at, [url] * processes, [start] * processes, timeout=120))
+    start = time.time() + 8.0  # every child is up and imported by then
+
+    def one(_: int) -> str:
+        done = run([sys.executable, "-c", _OPEN_AT, url, str(start)], timeout=120)
+        said = done.stdout.strip() or done.stderr.strip()
+        return said.splitlines()[-1] if said else f"exit {done.returncode}, nothing said"
+
+    with ThreadPoolExecutor(processes) as pool:
+        results = list(pool.map(one, range(processes)))
     assert results == [str(migrations.latest())] * processes
     store = ProgressStore(make_engine(url))
     assert store.profiles() == ["ana"]
