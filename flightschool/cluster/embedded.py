@@ -417,8 +417,10 @@ class EmbeddedCluster(ClientCache):
             return False
         return super().ready()
 
-    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
-        reset_namespace(self.client(), namespace, labels)
+    def reset_namespace(
+        self, namespace: str, labels: dict[str, str] | None = None, *, owner: str | None = None
+    ) -> None:
+        reset_namespace(self.client(), namespace, labels, owner=owner)
 
     def env_line(self) -> str:
         return f"export KUBECONFIG={self.kubeconfig()}"

@@ -142,5 +142,7 @@ class ExternalCluster(ClientCache):
             for name in owned_namespaces(kube):
                 kube.delete("v1", "Namespace", name)
 
-    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
-        reset_namespace(self._kube(), self.lab_namespace(namespace), labels)
+    def reset_namespace(
+        self, namespace: str, labels: dict[str, str] | None = None, *, owner: str | None = None
+    ) -> None:
+        reset_namespace(self._kube(), self.lab_namespace(namespace), labels, owner=owner)

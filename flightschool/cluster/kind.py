@@ -209,5 +209,7 @@ class KindCluster(ClientCache):
     def lab_namespace(self, name: str) -> str:
         return name
 
-    def reset_namespace(self, namespace: str, labels: dict[str, str] | None = None) -> None:
-        reset_namespace(self.client(), namespace, labels)
+    def reset_namespace(
+        self, namespace: str, labels: dict[str, str] | None = None, *, owner: str | None = None
+    ) -> None:
+        reset_namespace(self.client(), namespace, labels, owner=owner)

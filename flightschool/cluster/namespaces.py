@@ -21,13 +21,19 @@ _KEEP = {"ServiceAccount": "metadata.name!=default", "ConfigMap": "metadata.name
 
 
 def reset_namespace(
-    kube: Kube, namespace: str, labels: dict[str, str] | None = None, timeout: float = 30
+    kube: Kube,
+    namespace: str,
+    labels: dict[str, str] | None = None,
+    timeout: float = 30,
+    *,
+    owner: str | None = None,
 ) -> None:
     """Leave `namespace` empty (but for the default ServiceAccount and CA bundle) with exactly `labels`.
 
     Only a namespace this learner's Flight School created is ever wiped: one without our
-    ownership labels (someone else's namespace that shares the name) is refused."""
-    owner = learner_id()
+    ownership labels (someone else's namespace that shares the name) is refused. `owner`:
+    the learner it belongs to (workshop mode), else FLIGHTSCHOOL_LEARNER."""
+    owner = owner or learner_id()
     wanted = {MANAGED_LABEL: "true", OWNER_LABEL: owner, **(labels or {})}
     current = kube.get("v1", "Namespace", namespace)
     if current is not None:

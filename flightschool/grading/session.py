@@ -14,7 +14,7 @@ from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
-from flightschool.core import settings
+from flightschool.core import learners, settings
 from flightschool.core.paths import data_dir
 from flightschool.core.yamlpos import SourceError
 from flightschool.dags.home import lab_home
@@ -39,8 +39,20 @@ def workspace_root() -> Path:
     return settings.current().workspace or data_dir() / "workspace"
 
 
-def workspace(lab: Lab) -> Path:
-    return workspace_root() / lab.id
+# `learner` below: the signed-in learner's id in workshop mode; None in personal mode, where
+# the one learner is FLIGHTSCHOOL_LEARNER and lab namespaces and files carry no prefix.
+
+
+def workspace(lab: Lab, learner: str | None = None) -> Path:
+    """Where the learner edits the lab's files: `<root>/<lab>`, or `<root>/<learner>/<lab>`."""
+    if learner is None:
+        return workspace_root() / lab.id
+    return workspace_root() / learners.check(learner) / lab.id
+
+
+def owner(learner: str | None) -> str:
+    """The owner label on the learner's namespaces."""
+    return settings.learner_id() if learner is None else learners.check(learner)
 
 
 class UnsupportedBackend(ClusterError):
@@ -56,8 +68,13 @@ def supported(lab: Lab, backend: Backend) -> None:
         )
 
 
-def namespace_map(lab: Lab, backend: Backend) -> dict[str, str]:
-    return {n: backend.lab_namespace(n) for n in lab.spec.namespace_names()}
+def namespace_map(lab: Lab, backend: Backend, learner: str | None = None) -> dict[str, str]:
+    """The lab's namespace names mapped to the learner's own (prefixed per learner)."""
+    if learner is None:
+        return {n: backend.lab_namespace(n) for n in lab.spec.namespace_names()}
+    return {
+        n: backend.lab_namespace(learners.namespace(n, learner)) for n in lab.spec.namespace_names()
+    }
 
 
 def _kube(backend: Backend) -> Kube:
@@ -70,14 +87,17 @@ def _kube(backend: Backend) -> Kube:
     )
 
 
-def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, str]:
+def prepare(
+    lab: Lab, backend: Backend, kube: Kube | None = None, *, learner: str | None = None
+) -> dict[str, str]:
     """Fresh namespaces with the lab's labels, the setup manifests applied, and a fresh
     learner identity (tokens from before the reset stop working)."""
     supported(lab, backend)
     kube = kube or _kube(backend)
-    names = namespace_map(lab, backend)
+    names = namespace_map(lab, backend, learner)
     for spec in lab.spec.namespaces:
-        backend.reset_namespace(spec.name, {LAB_LABEL: lab.id, **spec.labels})
+        target = spec.name if learner is None else names[spec.name]
+        backend.reset_namespace(target, {LAB_LABEL: lab.id, **spec.labels}, owner=owner(learner))
     if lab.spec.setup:
         docs = read_files([lab.folder / s for s in lab.spec.setup])
         _recreate_cluster_scoped(kube, docs)
@@ -86,34 +106,38 @@ def prepare(lab: Lab, backend: Backend, kube: Kube | None = None) -> dict[str, s
     return names
 
 
-def _identity(lab: Lab, backend: Backend) -> LearnerIdentity:
-    names = list(namespace_map(lab, backend).values())
+def _identity(lab: Lab, backend: Backend, learner: str | None = None) -> LearnerIdentity:
+    names = list(namespace_map(lab, backend, learner).values())
     return LearnerIdentity(names[0], tuple(names))
 
 
-def learner(lab: Lab, backend: Backend, kube: Kube) -> LearnerIdentity:
+def identity_for(
+    lab: Lab, backend: Backend, kube: Kube, learner: str | None = None
+) -> LearnerIdentity:
     """The learner's identity in this lab, granted again if it went missing (a lab
     started before identities existed, or a ServiceAccount the learner deleted); a lab
     never started is prepared first, as `lab start` would."""
-    found = _identity(lab, backend)
+    found = _identity(lab, backend, learner)
     if not kube.namespace_exists(found.namespace):
-        prepare(lab, backend, kube)
+        prepare(lab, backend, kube, learner=learner)
         return found
     if kube.get("v1", "ServiceAccount", identity.LEARNER, found.namespace) is None:
         return identity.grant(kube, list(found.namespaces))
     return found
 
 
-def learner_kubeconfig_path(lab: Lab, backend: Backend) -> Path:
+def learner_kubeconfig_path(lab: Lab, backend: Backend, learner: str | None = None) -> Path:
     """Where `lab start` wrote the learner's kubeconfig (it may not exist yet)."""
-    return identity.kubeconfig_path(_identity(lab, backend))
+    return identity.kubeconfig_path(_identity(lab, backend, learner))
 
 
-def learner_access(lab: Lab, backend: Backend, kube: Kube | None = None) -> LearnerAccess:
+def learner_access(
+    lab: Lab, backend: Backend, kube: Kube | None = None, learner: str | None = None
+) -> LearnerAccess:
     """A client acting as the learner and a kubeconfig with a fresh token for them (for
     kubectl and for the child processes that run learner code): never the admin's."""
     kube = kube or _kube(backend)
-    return identity.access(kube, learner(lab, backend, kube))
+    return identity.access(kube, identity_for(lab, backend, kube, learner))
 
 
 def _recreate_cluster_scoped(kube: Kube, docs: list[Document]) -> None:
@@ -132,13 +156,16 @@ def _gone(kube: Kube, api_version: str, kind: str, name: str) -> bool:
     return kube.get(api_version, kind, name) is None
 
 
-def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
+def start(
+    lab: Lab, backend: Backend, fresh_workspace: bool = False, *, learner: str | None = None
+) -> Path:
     """Prepare the lab and copy the starter files; also writes the learner's kubeconfig."""
     supported(lab, backend)
     kube = _kube(backend)
-    prepare(lab, backend, kube)
-    identity.access(kube, _identity(lab, backend))
-    target = workspace(lab)
+    prepare(lab, backend, kube, learner=learner)
+    identity.access(kube, _identity(lab, backend, learner))
+    target = workspace(lab, learner)
+    target.parent.mkdir(parents=True, exist_ok=True)
     if fresh_workspace and target.exists():
         shutil.rmtree(target)
     if not target.exists():
@@ -153,6 +180,8 @@ def check(
     visibility: str = "practice",
     progress: Callable[..., None] | None = None,
     on_output: Callable[[str], None] | None = None,
+    *,
+    learner: str | None = None,
 ) -> Report:
     """Grade the lab. A manifests lab applies `folder` first (if given); a files lab
     grades `folder`, or the workspace."""
@@ -163,9 +192,9 @@ def check(
     # cluster is down.
     docs = read_folder(folder) if folder is not None and lab.spec.submission != "files" else None
     kube = _kube(backend)
-    names = namespace_map(lab, backend)
+    names = namespace_map(lab, backend, learner)
     if lab.spec.submission == "files":
-        files = _files(lab, folder)
+        files = _files(lab, folder, learner)
         return grade(
             lab,
             kube,
@@ -175,15 +204,16 @@ def check(
             files=files,
             simulated=backend.simulated,
             on_output=on_output,
-            learner=learner_access(lab, backend, kube),
+            learner=learner_access(lab, backend, kube, learner),
         )
     if docs is not None:
-        apply_documents(lab, learner(lab, backend, kube).client(kube), docs, names)
+        as_learner = identity_for(lab, backend, kube, learner).client(kube)
+        apply_documents(lab, as_learner, docs, names)
     return grade(lab, kube, names, visibility, progress)
 
 
-def _files(lab: Lab, folder: Path | None) -> Path:
-    files = (folder or workspace(lab)).resolve()
+def _files(lab: Lab, folder: Path | None, learner: str | None = None) -> Path:
+    files = (folder or workspace(lab, learner)).resolve()
     if not files.is_dir():
         raise SubmissionError(
             [
@@ -195,20 +225,40 @@ def _files(lab: Lab, folder: Path | None) -> Path:
     return files
 
 
-def solve(lab: Lab, backend: Backend) -> list[str]:
+def solve(lab: Lab, backend: Backend, *, learner: str | None = None) -> list[str]:
     """Apply the reference solution. For a files lab: copy it into the workspace, the
     learner's own files kept in a dated folder beside it (nothing is lost)."""
     supported(lab, backend)
     if lab.spec.submission == "files":
-        target = workspace(lab)
-        if target.exists():
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            shutil.move(target, target.with_name(f"{lab.id}.before-solve-{stamp}"))
+        target = workspace(lab, learner)
+        set_aside(target, "before-solve")
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(lab.solution, target)
         return [str(p.relative_to(target)) for p in sorted(target.rglob("*")) if p.is_file()]
     kube = _kube(backend)
-    as_learner = learner(lab, backend, kube).client(kube)
-    return submit(lab, as_learner, lab.solution, namespace_map(lab, backend))
+    as_learner = identity_for(lab, backend, kube, learner).client(kube)
+    return submit(lab, as_learner, lab.solution, namespace_map(lab, backend, learner))
+
+
+def set_aside(target: Path, why: str) -> Path | None:
+    """Move a workspace to a dated folder beside it (never deleted: a reset or a solve
+    loses none of the learner's files). Two at once each get their own folder."""
+    if not target.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        kept = target.with_name(f"{target.name}.{why}-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            kept.mkdir(exist_ok=False)
+        except FileExistsError:
+            continue
+        try:
+            target.rename(kept / target.name)
+        except FileNotFoundError:  # someone else set it aside a moment earlier
+            kept.rmdir()
+            return None
+        return kept
+    raise OSError(f"could not set {target} aside")
 
 
 def run_dag(
@@ -217,6 +267,8 @@ def run_dag(
     folder: Path | None = None,
     on_line: Callable[[str], None] | None = None,
     on_task: Callable[[dict[str, str | None]], None] | None = None,
+    *,
+    learner: str | None = None,
 ) -> DagRunResult:
     """The learner's "Run the DAG": `airflow dags test` of the lab's DAG on the cluster."""
     step = lab.spec.airflow
@@ -224,14 +276,14 @@ def run_dag(
         raise ValueError(f"lab {lab.id} has no DAG to run")
     supported(lab, backend)
     kube = _kube(backend)
-    dag_file = _files(lab, folder) / step.dag_file
+    dag_file = _files(lab, folder, learner) / step.dag_file
     if not dag_file.is_file():
         raise SubmissionError([SourceError(dag_file, 0, "the DAG file is missing")])
     return test_dag(
         dag_file,
         step.dag_id,
-        lab_home(lab.id),
-        kubeconfig=learner_access(lab, backend, kube).kubeconfig,
+        lab_home(lab.id if learner is None else f"{learners.check(learner)}/{lab.id}"),
+        kubeconfig=learner_access(lab, backend, kube, learner).kubeconfig,
         simulated_logs=backend.simulated,
         on_line=on_line,
         on_task=on_task,

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, insert, inspect, select, text, update
 
 from flightschool.core import locks
-from flightschool.progress.schema import Base, SchemaVersion
+from flightschool.progress.schema import WORKSHOP_TABLES, Base, SchemaVersion
 
 Step = Callable[[Connection], None]
 
@@ -43,9 +43,15 @@ def attempt_kinds(conn: Connection) -> None:
         )
 
 
+def workshop_tables(conn: Connection) -> None:
+    """Version 3: workshops, their join tokens, announcements and the audit log."""
+    tables = [Base.metadata.tables[t.__tablename__] for t in WORKSHOP_TABLES]
+    Base.metadata.create_all(conn, tables=tables)
+
+
 # (version, step). Version 1 is the schema created from the models. Append new steps
 # with the next number; never edit a released step.
-STEPS: Sequence[tuple[int, Step]] = ((2, attempt_kinds),)
+STEPS: Sequence[tuple[int, Step]] = ((2, attempt_kinds), (3, workshop_tables))
 BASE_VERSION = 1
 
 

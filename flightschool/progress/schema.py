@@ -128,3 +128,57 @@ class Activity(Base):
     ref: Mapped[str] = mapped_column(String(160))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[object] = mapped_column(JSON, default=dict)
+
+
+# ---------------------------------------------------------------- workshops (schema version 3)
+
+
+class Workshop(Base):
+    """An instructor-led cohort: learners join it by link (or by OIDC sign-in)."""
+
+    __tablename__ = "workshops"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class JoinToken(Base):
+    """One person's way in. Only a hash of the secret half is stored: the link itself is
+    shown once, when it is made. `selector` finds the row; the secret is compared in
+    constant time."""
+
+    __tablename__ = "join_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    learner: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    selector: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Announcement(Base):
+    __tablename__ = "announcements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(2000))
+    by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Refused sign-ins, refused requests and instructor actions: who, what, when."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[object] = mapped_column(JSON, default=dict)
+
+
+WORKSHOP_TABLES = (Workshop, JoinToken, Announcement, AuditEvent)
