@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -137,8 +137,8 @@ def _new_token() -> tuple[str, str, str]:
 class Workshops:
     """Workshop operations on a progress store (any number of app processes at once)."""
 
-    _local_locks: dict[str, threading.Lock] = {}
-    _local_guard = threading.Lock()
+    _local_locks: ClassVar[dict[str, threading.Lock]] = {}
+    _local_guard: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, store: ProgressStore) -> None:
         self.store = store
