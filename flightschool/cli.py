@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -70,9 +71,10 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="serve a personal-mode app beyond this machine (no sign-in: anyone who reaches "
-        "the port can run code as you)",
+        "the port can run code as you); workshop mode has sign-in and needs no flag",
     )
     app.set_defaults(func=_app)
+    _workshop_parser(sub)
 
     content = sub.add_parser("content", help="lint and count course content").add_subparsers()
     validate = content.add_parser("validate", help="check every lesson and quiz; file:line errors")
@@ -184,12 +186,17 @@ def _app(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     address, mode = args.address or config.address, config.mode
-    if not settings.is_loopback(address) and not args.allow_remote:
-        why = (
-            "personal mode has no sign-in"
-            if mode == "personal"
-            else "workshop mode needs sign-in, and this version has none yet"
-        )
+    if mode == "workshop":
+        from flightschool.progress.db import database_url
+        from flightschool.progress.workshop import WorkshopError, require_shared_database
+
+        try:
+            require_shared_database(database_url())
+        except WorkshopError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    if mode == "personal" and not settings.is_loopback(address) and not args.allow_remote:
+        why = "personal mode has no sign-in"
         print(
             f"error: refusing to serve on {address}: {why}, so anyone who reaches the port "
             "could run code on this machine. Serve on 127.0.0.1, or pass --allow-remote on a "
@@ -530,6 +537,132 @@ def _chart_fetch(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"The Airflow chart is ready: {path}")
+    return 0
+
+
+def _workshop_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    workshop = sub.add_parser(
+        "workshop", help="instructor-led workshops: join links, revocation, announcements"
+    ).add_subparsers()
+    create = workshop.add_parser(
+        "create", help="a workshop with one join link per learner and one for the instructor"
+    )
+    create.add_argument("name")
+    create.add_argument("--learners", type=int, required=True)
+    create.add_argument("--expires", default="8h", help="how long the links work (8h, 2d)")
+    add = workshop.add_parser("add", help="one more join link (a learner, or --instructor)")
+    add.add_argument("name")
+    add.add_argument("--learner", default=None, help="the learner's id (default: next number)")
+    add.add_argument("--instructor", action="store_true")
+    for cmd in (create, add):
+        cmd.add_argument(
+            "--url",
+            default=None,
+            help="the app's address as learners reach it (default FLIGHTSCHOOL_PUBLIC_URL)",
+        )
+        cmd.add_argument(
+            "--print", type=Path, default=None, help="write a printable page with QR codes"
+        )
+    create.set_defaults(func=_workshop, action="create")
+    add.set_defaults(func=_workshop, action="add")
+    for verb, helptext in (
+        ("revoke", "the learner's link stops working (their progress is kept)"),
+        ("renew", "a new link for a learner (the old one stops working)"),
+    ):
+        cmd = workshop.add_parser(verb, help=helptext)
+        cmd.add_argument("learner")
+        cmd.add_argument("--url", default=None)
+        cmd.set_defaults(func=_workshop, action=verb, print=None)
+    listing = workshop.add_parser("list", help="the workshop's people and their links' state")
+    listing.add_argument("name")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_workshop, action="list")
+    announce = workshop.add_parser("announce", help="the banner on every learner page")
+    announce.add_argument("text", help="the message ('' takes the banner down)")
+    announce.set_defaults(func=_workshop, action="announce")
+
+
+def _workshop(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from flightschool.core import settings
+    from flightschool.progress.db import database_url, make_engine
+    from flightschool.progress.store import ProgressStore
+    from flightschool.progress.workshop import (
+        WorkshopError,
+        Workshops,
+        parse_duration,
+        require_shared_database,
+    )
+    from flightschool.ui.printable import html_page, text_list
+
+    base = getattr(args, "url", None) or settings.current().public_url
+    try:
+        url = database_url()
+        require_shared_database(url)
+        shop = Workshops(ProgressStore(make_engine(url)))
+        if args.action == "create":
+            links = shop.create(args.name, args.learners, parse_duration(args.expires))
+        elif args.action == "add":
+            links = [
+                shop.add(
+                    args.name,
+                    role="instructor" if args.instructor else "learner",
+                    learner=args.learner,
+                )
+            ]
+        elif args.action == "renew":
+            links = [shop.renew(args.learner)]
+        elif args.action == "revoke":
+            shop.revoke(args.learner)
+            print(f"Revoked {args.learner}'s link; their progress is kept.")
+            return 0
+        elif args.action == "announce":
+            shop.announce(args.text, by="cli")
+            print("Announcement taken down." if not args.text.strip() else "Announced.")
+            return 0
+        else:
+            now = datetime.now(UTC)
+            people = [
+                {
+                    "learner": m.learner,
+                    "role": m.role,
+                    "state": m.state(now),
+                    "expires_at": m.expires_at.isoformat(),
+                }
+                for m in shop.members(args.name)
+            ]
+            if args.json:
+                print(json.dumps(people, indent=2))
+            else:
+                for p in people:
+                    print(f"{p['learner']:<28} {p['role']:<11} {p['state']:<8} {p['expires_at']}")
+            return 0
+    except WorkshopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(
+            f"error: the progress database is unreachable: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0][:200]}",
+            file=sys.stderr,
+        )
+        return 2
+    print(text_list(links, base), end="")
+    if args.print is not None:
+        title = getattr(args, "name", "") or links[0].learner
+        try:  # owner-only from the first byte: the links are keys
+            handle = os.open(args.print, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(handle, 0o600)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(html_page(title, links, base))
+        except OSError as exc:
+            print(f"error: could not write {args.print}: {exc}", file=sys.stderr)
+            return 2
+        print(f"Printable page with QR codes: {args.print}")
+    print("These links are shown once: only their hashes are stored.", file=sys.stderr)
     return 0
 
 

@@ -39,6 +39,7 @@ class Settings:
 
     mode: Mode  # FLIGHTSCHOOL_MODE: personal (one learner) or workshop (sign-in, many)
     address: str  # FLIGHTSCHOOL_ADDRESS: where the app listens
+    public_url: str  # FLIGHTSCHOOL_PUBLIC_URL: the app as learners reach it (join links)
     learner: str  # FLIGHTSCHOOL_LEARNER: owner label on what the app creates
     content_dir: Path | None  # FLIGHTSCHOOL_CONTENT_DIR: lessons/, quizzes/, labs/
     data_dir: Path | None  # FLIGHTSCHOOL_DATA_DIR: progress, workspaces, credentials
@@ -68,6 +69,7 @@ def current(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         mode=_mode(env),
         address=_text(env, "ADDRESS") or DEFAULT_ADDRESS,
+        public_url=_public_url(env),
         learner=_learner(env),
         content_dir=_path(env, "CONTENT_DIR"),
         data_dir=_path(env, "DATA_DIR"),
@@ -125,6 +127,16 @@ def _learner(env: Mapping[str, str]) -> str:
     raw = _text(env, "LEARNER") or "personal"
     cleaned = re.sub(r"[^A-Za-z0-9_.-]", "-", raw)[:63].strip("-_.")
     return cleaned or "personal"
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = _text(env, "PUBLIC_URL")
+    if raw and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", raw):
+        raise SettingsError(
+            f"{PREFIX}PUBLIC_URL must be the app's address such as https://workshop.example.org, "
+            f"not {raw[:60]!r}"
+        )
+    return raw or "http://localhost:8501"
 
 
 def _database_url(env: Mapping[str, str]) -> str | None:

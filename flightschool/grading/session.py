@@ -240,6 +240,21 @@ def solve(lab: Lab, backend: Backend, *, learner: str | None = None) -> list[str
     return submit(lab, as_learner, lab.solution, namespace_map(lab, backend, learner))
 
 
+def reset(
+    lab: Lab, backend: Backend, *, learner: str | None = None, restore_files: bool = False
+) -> Path | None:
+    """Start the lab over: fresh namespaces and identity, and (if asked) the starter files
+    again, the learner's own set aside beside them. Returns where they were kept."""
+    prepare(lab, backend, learner=learner)
+    if not restore_files:
+        return None
+    target = workspace(lab, learner)
+    kept = set_aside(target, "before-reset")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(lab.starter, target)
+    return kept
+
+
 def set_aside(target: Path, why: str) -> Path | None:
     """Move a workspace to a dated folder beside it (never deleted: a reset or a solve
     loses none of the learner's files). Two at once each get their own folder."""

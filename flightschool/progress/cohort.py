@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from flightschool.progress.schema import Activity, LabAttempt, Profile, QuizAnswer, QuizAttempt
 from flightschool.progress.store import ProgressStore, _aware
@@ -119,7 +119,7 @@ def quiz_heatmap(store: ProgressStore, learners: list[str]) -> list[dict[str, An
                 QuizAttempt.quiz_id,
                 QuizAnswer.question_id,
                 func.count(QuizAnswer.id),
-                func.sum(func.cast(QuizAnswer.correct, QuizAnswer.points.type)),
+                func.sum(case((QuizAnswer.correct, 1), else_=0)),
             )
             .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
             .where(QuizAttempt.profile_id.in_(ids), QuizAttempt.kind == "quiz")

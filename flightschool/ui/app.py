@@ -9,11 +9,23 @@ import streamlit as st
 
 from flightschool.content.errors import ContentError
 from flightschool.core import settings
+from flightschool.progress.db import database_url
 from flightschool.progress.store import StoreFull
-from flightschool.ui import nav
+from flightschool.progress.workshop import WorkshopError, Workshops, require_shared_database
+from flightschool.ui import nav, signin
 from flightschool.ui.components.cards import error_card
-from flightschool.ui.identity import current_profile
-from flightschool.ui.pages import exam, home, interview, lab, lesson, progress, quizzes, review
+from flightschool.ui.identity import current_profile, workshop_profile
+from flightschool.ui.pages import (
+    exam,
+    home,
+    instructor,
+    interview,
+    lab,
+    lesson,
+    progress,
+    quizzes,
+    review,
+)
 from flightschool.ui.state import Context, catalog, store
 
 
@@ -24,12 +36,21 @@ def main(start: str = "home") -> None:
         page_title="Flight School", page_icon=":material/flight_takeoff:", layout="wide"
     )
     try:
-        settings.current()  # a bad FLIGHTSCHOOL_* variable is named, not a traceback
-    except settings.SettingsError as exc:
+        config = settings.current()  # a bad FLIGHTSCHOOL_* variable is named, not a traceback
+        if config.mode == "workshop":
+            require_shared_database(database_url())
+    except (settings.SettingsError, WorkshopError) as exc:
         st.error(f"Flight School cannot start: {exc}")
         st.stop()
     cat = catalog()
-    ctx = Context(cat, store(), current_profile(store()))
+    if config.mode == "workshop":
+        who = signin.signed_in(store())
+        ctx = Context(cat, store(), workshop_profile(store(), who), identity=who)
+        signin.sidebar(who)
+        if banner := Workshops(store()).announcement():
+            st.info(banner, icon=":material/campaign:")
+    else:
+        ctx = Context(cat, store(), current_profile(store()))
 
     def page(key: str, fn: Callable[[], None], title: str, url: str, icon: str) -> st.Page:
         return st.Page(_guarded(fn), title=title, url_path=url, icon=icon, default=key == start)
@@ -83,6 +104,15 @@ def main(start: str = "home") -> None:
     sections["Practice"] = [
         pages[k] for k in ("quizzes", "interview", "review", "exam", "progress")
     ]
+    if ctx.identity is not None and ctx.identity.instructor:
+        pages["instructor"] = page(
+            "instructor",
+            lambda: instructor.render(ctx),
+            "Instructor dashboard",
+            "instructor",
+            ":material/groups:",
+        )
+        sections = {"Instructor": [pages["instructor"]], **sections}
     nav.register(pages)
     st.navigation(sections, expanded=True).run()
 

@@ -1,12 +1,13 @@
-"""Who is learning. A local profile, picked or created by name, kept in the URL
-(`?profile=`) so a browser refresh or a bookmark keeps it. Sign-in would replace this
-module only."""
+"""Who is learning. Personal mode: a local profile, picked or created by name, kept in the
+URL (`?profile=`) so a browser refresh or a bookmark keeps it. Workshop mode: the signed-in
+learner only (no picker; a URL naming another profile is refused and logged)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from flightschool.progress.store import DEFAULT_PROFILE, ProfileError, ProgressStore
+from flightschool.progress.workshop import Identity, Workshops
 
 _KEY = "profile"
 
@@ -44,3 +45,19 @@ def _create(store: ProgressStore) -> None:
         st.session_state["profile_error"] = str(exc)
         return
     st.session_state[_KEY] = name
+
+
+def workshop_profile(store: ProgressStore, who: Identity) -> str:
+    """The signed-in learner's own profile, whatever the URL says."""
+    asked = st.query_params.get(_KEY)
+    if asked is not None and asked != who.learner:
+        Workshops(store).audit(who.learner, "profile-refused", {"asked": asked[:80]})
+        st.warning(
+            f"You can only see your own progress: the profile {asked[:80]!r} in the link "
+            "was ignored.",
+            icon=":material/lock:",
+        )
+    if asked is not None:
+        del st.query_params[_KEY]
+    store.ensure_profile(who.learner)
+    return who.learner

@@ -11,6 +11,7 @@ from flightschool.content.catalog import Catalog, load_catalog
 from flightschool.core.paths import project_root
 from flightschool.progress.db import database_url
 from flightschool.progress.store import ProgressStore
+from flightschool.progress.workshop import Identity
 
 
 def _fingerprint(root: Path) -> tuple[tuple[str, float], ...]:
@@ -52,3 +53,9 @@ class Context:
     catalog: Catalog
     store: ProgressStore
     profile: str
+    identity: Identity | None = None  # workshop mode: who signed in
+
+    @property
+    def learner(self) -> str | None:
+        """The learner id for lab namespaces and files (None in personal mode)."""
+        return self.identity.learner if self.identity else None

@@ -1,5 +1,6 @@
 """`flightschool app` listens on loopback unless told otherwise, and refuses to serve a
-sign-in-less personal app to the network without an explicit opt-in."""
+sign-in-less personal app to the network without an explicit opt-in. Workshop mode has
+sign-in: it serves the network, on PostgreSQL only."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from flightschool.core.proc import run, spawn
+from tests.postgres import postgres_server
 
 
 def _free_port() -> int:
@@ -64,22 +64,60 @@ def test_the_app_listens_on_loopback_only_by_default(tmp_path: Path) -> None:
         os.killpg(pid, signal.SIGTERM)
 
 
-@pytest.mark.parametrize(
-    ("mode", "why"),
-    [
-        ("personal", "personal mode has no sign-in"),
-        ("workshop", "workshop mode needs sign-in, and this version has none yet"),
-    ],
-)
-def test_a_network_address_is_refused_without_sign_in(tmp_path: Path, mode: str, why: str) -> None:
+def test_a_network_address_is_refused_in_personal_mode(tmp_path: Path) -> None:
     result = run(
         [sys.executable, "-m", "flightschool.cli", "app", "--address", "0.0.0.0"],
         timeout=60,
-        env={"FLIGHTSCHOOL_DATA_DIR": str(tmp_path), "FLIGHTSCHOOL_MODE": mode},
+        env={"FLIGHTSCHOOL_DATA_DIR": str(tmp_path), "FLIGHTSCHOOL_MODE": "personal"},
     )
     assert result.returncode == 2
-    assert f"refusing to serve on 0.0.0.0: {why}" in result.stderr
+    assert "refusing to serve on 0.0.0.0: personal mode has no sign-in" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_workshop_mode_refuses_to_start_on_sqlite(tmp_path: Path) -> None:
+    result = run(
+        [sys.executable, "-m", "flightschool.cli", "app", "--address", "0.0.0.0"],
+        timeout=60,
+        env={
+            "FLIGHTSCHOOL_DATA_DIR": str(tmp_path),
+            "FLIGHTSCHOOL_MODE": "workshop",
+            "FLIGHTSCHOOL_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        },
+    )
+    assert result.returncode == 2
+    assert "workshop mode needs PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_workshop_mode_serves_the_network_because_it_has_sign_in(tmp_path: Path) -> None:
+    port = _free_port()
+    with postgres_server() as url:
+        pid = spawn(
+            [sys.executable, "-m", "flightschool.cli", "app", "--port", str(port)],
+            log_file=tmp_path / "app.log",
+            env={
+                "FLIGHTSCHOOL_DATA_DIR": str(tmp_path / "data"),
+                "FLIGHTSCHOOL_MODE": "workshop",
+                "FLIGHTSCHOOL_DATABASE_URL": url,
+                "FLIGHTSCHOOL_ADDRESS": "0.0.0.0",
+            },
+        )
+        try:
+            deadline = time.monotonic() + 60
+            healthy = False
+            while time.monotonic() < deadline and not healthy:
+                try:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                    ) as response:
+                        healthy = response.status == 200
+                except OSError:
+                    time.sleep(0.2)
+            assert healthy, (tmp_path / "app.log").read_text()
+            assert _listening(port) == {"00000000"}  # 0.0.0.0
+        finally:
+            os.killpg(pid, signal.SIGTERM)
 
 
 def test_out_of_range_port_is_a_usage_error(tmp_path: Path) -> None:

@@ -99,3 +99,50 @@ def test_an_attempt_that_cannot_be_recorded_is_named_with_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("error: the attempt was graded but not recorded")
     assert "Traceback" not in err
+
+
+def test_workshop_links_from_the_shell_sign_in_and_revoke(tmp_path: Path) -> None:
+    from flightschool.progress.workshop import SignInRefused, Workshops
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        env = {"FLIGHTSCHOOL_MODE": "workshop", "FLIGHTSCHOOL_DATABASE_URL": url}
+        page = tmp_path / "links.html"
+        made = cli(
+            "workshop", "create", "nov", "--learners", "2", "--expires", "8h",
+            "--url", "https://school.example.org", "--print", str(page), env=env,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        lines = made.stdout.splitlines()[:3]
+        assert [line.split("\t")[:2] for line in lines] == [
+            ["nov-instructor", "instructor"],
+            ["nov-01", "learner"],
+            ["nov-02", "learner"],
+        ]
+        learner_url = lines[1].split("\t")[2]
+        assert learner_url.startswith("https://school.example.org/?join=")
+        assert page.stat().st_mode & 0o777 == 0o600
+        assert page.read_text().count("<svg") == 3
+        shop = Workshops(ProgressStore(make_engine(url)))
+        token = learner_url.split("join=", 1)[1]
+        assert shop.sign_in(token).learner == "nov-01"
+        assert cli("workshop", "revoke", "nov-01", env=env).returncode == 0
+        with pytest.raises(SignInRefused, match="revoked"):
+            shop.sign_in(token)
+        listing = cli("workshop", "list", "nov", "--json", env=env)
+        states = {p["learner"]: p["state"] for p in json.loads(listing.stdout)}
+        assert states == {"nov-instructor": "active", "nov-01": "revoked", "nov-02": "active"}
+        again = cli("workshop", "create", "nov", "--learners", "1", env=env)
+        assert again.returncode == 2 and "already exists" in again.stderr
+        bad = cli("workshop", "create", "dec", "--learners", "1", "--expires", "soon", env=env)
+        assert bad.returncode == 2 and "--expires 'soon'" in bad.stderr
+        shop.store.engine.dispose()
+
+
+def test_workshop_commands_refuse_sqlite_in_workshop_mode() -> None:
+    result = cli(
+        "workshop", "create", "nov", "--learners", "2", env={"FLIGHTSCHOOL_MODE": "workshop"}
+    )
+    assert result.returncode == 2
+    assert "workshop mode needs PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr

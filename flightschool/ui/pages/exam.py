@@ -85,7 +85,12 @@ def _choose(ctx: Context) -> None:
     if st.button("Start the exam", type="primary"):
         for lab_entry in spec.labs:
             try:
-                session.start(ctx.catalog.labs[lab_entry.id], get_backend(), fresh_workspace=True)
+                session.start(
+                    ctx.catalog.labs[lab_entry.id],
+                    get_backend(),
+                    fresh_workspace=True,
+                    learner=ctx.learner,
+                )
             except environment_errors(SubmissionError) as exc:
                 st.error(f"Lab {lab_entry.id} could not be prepared: {exc}")
                 return
@@ -151,13 +156,13 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
             if lab.spec.submission == "files":
                 st.caption(
-                    f"Edit the files in your workspace `{session.workspace(lab)}` "
+                    f"Edit the files in your workspace `{session.workspace(lab, ctx.learner)}` "
                     f"({', '.join(lab.spec.files)}). They are graded when you submit."
                 )
             else:
                 st.caption(
-                    f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
-                    f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend())}`). The cluster state is graded when you submit."
+                    f"Work in your workspace `{session.workspace(lab, ctx.learner)}` and apply with kubectl "
+                    f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend(), ctx.learner)}`). The cluster state is graded when you submit."
                 )
         flagged = st.checkbox(
             "Flag for review", value=item_id in run.flagged, key=f"flag:{run.attempt_id}:{item_id}"
@@ -185,7 +190,9 @@ def _submit(ctx: Context, run: ExamRun) -> None:
     for lab_entry in exam.spec.labs:
         lab = ctx.catalog.labs[lab_entry.id]
         try:
-            reports[lab.id] = session.check(lab, get_backend(), None, visibility="exam")
+            reports[lab.id] = session.check(
+                lab, get_backend(), None, visibility="exam", learner=ctx.learner
+            )
         except environment_errors(SubmissionError) as exc:
             reports[lab.id] = f"not graded: {exc}"
     run.result = score_exam(exam, ctx.catalog, run.answers, reports)

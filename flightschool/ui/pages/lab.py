@@ -58,13 +58,13 @@ def render(ctx: Context, lab_id: str) -> None:
             _lab_controls(ctx, lab, backend)
     if not healthy:
         return
-    _editor(lab)
+    _editor(lab, ctx.learner)
     if lab.spec.airflow and lab.spec.airflow.action == "test":
         _dag_runner(ctx, lab, backend)
     _grading(ctx, lab, backend)
     _hints(ctx, lab)
     _solution(ctx, lab)
-    _live_view(lab, backend)
+    _live_view(lab, backend, ctx.learner)
 
 
 def _without_title(markdown: str) -> str:
@@ -99,10 +99,10 @@ def _cluster_panel(backend: Backend) -> bool:
 
 
 def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
-    target = session.workspace(lab)
+    target = session.workspace(lab, ctx.learner)
     st.caption(f"Your files: `{target}`")
     started = target.exists()
-    kubeconfig = session.learner_kubeconfig_path(lab, backend)
+    kubeconfig = session.learner_kubeconfig_path(lab, backend, ctx.learner)
     if kubeconfig.exists():
         st.caption("kubectl as you, inside this lab's namespaces:")
         st.code(f"export KUBECONFIG={kubeconfig}", language="bash")
@@ -113,7 +113,7 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
     ):
         with st.spinner("Preparing the lab namespace…"):
             try:
-                session.start(lab, backend)
+                session.start(lab, backend, learner=ctx.learner)
             except environment_errors(SubmissionError) as exc:
                 st.error(str(exc))
                 return
@@ -126,7 +126,7 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
         )
         if st.button("Reset now", key="lab_reset"):
             try:
-                session.prepare(lab, backend)
+                session.prepare(lab, backend, learner=ctx.learner)
             except environment_errors(SubmissionError) as exc:
                 st.error(str(exc))
                 return
@@ -137,8 +137,8 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
             st.toast("Lab reset")
 
 
-def _editor(lab: Lab) -> None:
-    target = session.workspace(lab)
+def _editor(lab: Lab, learner: str | None = None) -> None:
+    target = session.workspace(lab, learner)
     if not target.exists():
         st.info("Start the lab to get your own copy of the starter files.")
         return
@@ -177,7 +177,7 @@ def _editor(lab: Lab) -> None:
 def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
     """Run the learner's DAG with `airflow dags test` on the cluster, output and task
     states shown as they come."""
-    target = session.workspace(lab)
+    target = session.workspace(lab, ctx.learner)
     st.subheader("Run the DAG")
     st.caption(
         "Runs `airflow dags test` on your saved file against the lab cluster, in a separate "
@@ -203,7 +203,9 @@ def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
             )
 
         try:
-            result = session.run_dag(lab, backend, target, on_line=on_line, on_task=on_task)
+            result = session.run_dag(
+                lab, backend, target, on_line=on_line, on_task=on_task, learner=ctx.learner
+            )
         except ENVIRONMENT_OR_SUBMISSION as exc:
             box.update(label="The DAG could not run", state="error")
             st.error(str(exc))
@@ -227,13 +229,17 @@ def _short(line: str) -> str:
 
 
 def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
-    target = session.workspace(lab)
+    target = session.workspace(lab, ctx.learner)
     key = f"report:{lab.id}"
     if st.button("Check my work", type="primary", key="lab_check", disabled=not target.exists()):
         with st.status("Grading your work…", expanded=lab.spec.submission == "files") as box:
             try:
                 fresh = session.check(
-                    lab, backend, target, on_output=lambda line: box.write(_short(line))
+                    lab,
+                    backend,
+                    target,
+                    on_output=lambda line: box.write(_short(line)),
+                    learner=ctx.learner,
                 )
             except SubmissionError as exc:
                 box.update(label="Your files could not be graded", state="error")
@@ -312,14 +318,14 @@ def _solution(ctx: Context, lab: Lab) -> None:
             st.code(text, language="yaml" if path.suffix in (".yaml", ".yml") else None)
 
 
-def _live_view(lab: Lab, backend: Backend) -> None:
+def _live_view(lab: Lab, backend: Backend, learner: str | None = None) -> None:
     st.subheader("Lab namespace, live")
 
     @st.fragment(run_every=3)
     def live() -> None:
         try:
             kube = backend.client()
-            for name in session.namespace_map(lab, backend).values():
+            for name in session.namespace_map(lab, backend, learner).values():
                 pods = kube.list_objects("v1", "Pod", name)
                 st.caption(f"namespace {name}: {len(pods)} pod(s)")
                 if pods:
