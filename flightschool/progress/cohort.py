@@ -40,7 +40,7 @@ class Stuck:
     why: str  # "failing" or "idle"
     lab: str
     detail: str
-    since: datetime
+    since: datetime | None  # None: never active at all
 
 
 def _profile_ids(store: ProgressStore, learners: list[str]) -> dict[int, str]:
@@ -105,8 +105,7 @@ def stuck(matrix: dict[str, LearnerRow], now: datetime, minutes: float = 15) -> 
                     Stuck(row.learner, "failing", lab, ", ".join(cell.failing), cell.failing_since)
                 )
         if row.last_active is None or now - row.last_active >= window:
-            since = row.last_active or now
-            found.append(Stuck(row.learner, "idle", "", "no activity", since))
+            found.append(Stuck(row.learner, "idle", "", "", row.last_active))
     return found
 
 

@@ -103,7 +103,9 @@ def _cohort(store: ProgressStore, people: list[str], labs: list[str]) -> None:
                 for row in matrix.values()
             ]
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        # A plain table (not the canvas grid): readable by screen readers, printable,
+        # and searchable with the browser's find.
+        st.table(table.set_index("learner") if not table.empty else table)
         stuck = cohort.stuck(matrix, datetime.now(UTC), float(minutes))
         st.markdown(f"**Who is stuck** ({len(stuck)})")
         if stuck:
@@ -112,7 +114,9 @@ def _cohort(store: ProgressStore, people: list[str], labs: list[str]) -> None:
                     [
                         {
                             "learner": s.learner,
-                            "why": "same failing checks" if s.why == "failing" else "no activity",
+                            "why": "same failing checks"
+                            if s.why == "failing"
+                            else ("no activity" if s.since else "not started"),
                             "lab": s.lab,
                             "checks": s.detail,
                             "since": _ago(s.since),

@@ -1,0 +1,86 @@
+"""A workshop in Chromium against the embedded cluster and a real PostgreSQL: the
+instructor creates the workshop, a learner signs in by their link and checks lab 01 in
+their own namespace, and the instructor's dashboard shows the score without a reload."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.kube import Kube
+from flightschool.core.proc import run
+from tests.browser.conftest import screenshot, start_app
+from tests.conftest import ROOT
+from tests.postgres import postgres_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.cluster]
+
+
+@pytest.fixture(scope="module")
+def workshop_app(
+    embedded: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    tmp = tmp_path_factory.mktemp("workshop-browser")
+    with postgres_server() as database:
+        env = {
+            "FLIGHTSCHOOL_MODE": "workshop",
+            "FLIGHTSCHOOL_DATA_DIR": str(embedded.state.parents[1]),
+            "FLIGHTSCHOOL_CLUSTER_NAME": embedded.cluster,
+            "FLIGHTSCHOOL_WORKSPACE": str(tmp / "workspace"),
+            "FLIGHTSCHOOL_DATABASE_URL": database,
+        }
+        pid, url = start_app(env, tmp / "streamlit.log")
+        try:
+            yield url, env
+        finally:
+            os.killpg(pid, signal.SIGTERM)
+
+
+def test_instructor_creates_learner_checks_instructor_sees_the_score(
+    workshop_app: tuple[str, dict[str, str]], browser: Browser, kube: Kube
+) -> None:
+    url, env = workshop_app
+    made = run(
+        [sys.executable, "-m", "flightschool.cli", "workshop", "create", "wsb", "--learners", "2",
+         "--url", url],
+        timeout=120,
+        env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    links = {line.split("\t")[0]: line.split("\t")[2] for line in made.stdout.splitlines()}
+    teacher_tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    learner_tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+
+    teacher_tab.goto(links["wsb-instructor"].replace("/?join=", "/instructor?join="))
+    expect(teacher_tab.get_by_role("heading", name="Instructor dashboard")).to_be_visible(
+        timeout=30_000
+    )
+    assert "join=" not in teacher_tab.url
+    row = teacher_tab.get_by_test_id("stTable").locator("tr", has_text="wsb-01")
+    expect(row).to_be_visible(timeout=15_000)
+
+    learner_tab.goto(links["wsb-01"].replace("/?join=", "/lab-01-first-pod?join="))
+    expect(learner_tab.get_by_text("Signed in as")).to_be_visible(timeout=30_000)
+    assert "join=" not in learner_tab.url
+    expect(learner_tab.get_by_role("link", name="Instructor dashboard")).to_have_count(0)
+    expect(learner_tab.get_by_text("cluster ready")).to_be_visible(timeout=30_000)
+    learner_tab.get_by_role("button", name="Start lab").click()
+    editor = learner_tab.locator("textarea").first
+    expect(editor).to_be_visible(timeout=20_000)
+    editor.fill((ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text())
+    learner_tab.get_by_role("button", name="Save").click()
+    learner_tab.get_by_role("button", name="Check my work").click()
+    expect(learner_tab.get_by_text("8 / 8")).to_be_visible(timeout=30_000)
+    screenshot(learner_tab, "workshop-learner-checked")
+    assert kube.get("v1", "Pod", "extract", "lab-wsb-01-first-pod") is not None
+
+    # The dashboard refreshes on its own: no reload, the learner's score appears.
+    expect(row).to_contain_text("8/8 ✓", timeout=30_000)
+    screenshot(teacher_tab, "workshop-instructor-dashboard")
+    kube.delete("v1", "Namespace", "lab-wsb-01-first-pod", grace_seconds=0)
