@@ -152,6 +152,8 @@ def _export_import(ctx: Context) -> None:
         file_name=f"flightschool-{ctx.profile}.json",
         mime="application/json",
     )
+    if ctx.identity is not None:  # workshop mode: a learner has one profile, their own
+        return
     with st.form("import_profile", clear_on_submit=True):
         upload = st.file_uploader("Import a profile export", type=["json"])
         name = st.text_input("Import as (new profile name)")

@@ -134,6 +134,9 @@ def test_a_url_naming_another_learners_profile_shows_only_your_own(shop: Worksho
     assert refused[-1]["actor"] == "nov-01" and refused[-1]["detail"]["asked"] == "nov-02"
     assert shop.store.completed_lessons("nov-02") == {"01-basics"}  # nothing lost
     assert shop.store.completed_lessons("nov-01") == set()
+    # No way to make (or fill) another profile from the page: no import in workshop mode.
+    assert not [b for b in at.button if b.label == "Import"]
+    assert [b for b in at.get("download_button") if "Export profile" in str(b.proto.label)]
 
 
 def test_the_announcement_shows_on_learner_pages(shop: Workshops) -> None:
