@@ -32,6 +32,15 @@ def _slug(value: str) -> str:
     return value
 
 
+def _learner(value: str) -> str:
+    from flightschool.core.learners import LearnerIdError, check
+
+    try:
+        return check(value)
+    except LearnerIdError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -113,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd = lab.add_parser(verb, help=helptext)
         cmd.add_argument("lab_id", metavar="ID", type=_slug)
         cmd.add_argument("--backend", choices=BACKENDS, default=None)
+        cmd.add_argument(
+            "--learner",
+            type=_learner,
+            default=None,
+            help="a workshop learner's id: their namespaces, identity and workspace",
+        )
         if verb in ("check", "run"):
             cmd.add_argument(
                 "--dir",
@@ -430,21 +445,21 @@ def _lab(args: argparse.Namespace) -> int:
         lab = load_lab(folder)
         backend = get_backend(args.backend)
         if args.verb == "start":
-            target = session.start(lab, backend)
-            names = ", ".join(session.namespace_map(lab, backend).values())
+            target = session.start(lab, backend, learner=args.learner)
+            names = ", ".join(session.namespace_map(lab, backend, args.learner).values())
             print(f"Lab {lab.id} is ready in namespace(s) {names}.")
             print(f"Your files: {target}")
-            kubeconfig = session.learner_kubeconfig_path(lab, backend)
+            kubeconfig = session.learner_kubeconfig_path(lab, backend, args.learner)
             print(f"Read {lab.readme}, edit the files, then run:")
             print(f"  export KUBECONFIG={kubeconfig}   # you, inside the lab's namespaces")
             print(f"  flightschool lab check {lab.id} --dir {target}")
             return 0
         if args.verb == "reset":
-            session.prepare(lab, backend)
+            session.prepare(lab, backend, learner=args.learner)
             print(f"Lab {lab.id} reset: namespaces wiped, setup applied again.")
             return 0
         if args.verb == "solve":
-            applied = session.solve(lab, backend)
+            applied = session.solve(lab, backend, learner=args.learner)
             print(f"Applied the reference solution: {', '.join(applied)}")
             return 0
         if args.verb == "run":
@@ -455,7 +470,7 @@ def _lab(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
-            run = session.run_dag(lab, backend, args.dir, on_line=print)
+            run = session.run_dag(lab, backend, args.dir, on_line=print, learner=args.learner)
             states = ", ".join(f"{t}={s}" for t, s in run.tasks.items())
             print(f"Run {run.state or 'failed'} in {run.seconds:g} s: {states or run.error}")
             return 0 if run.succeeded else 1
@@ -466,6 +481,7 @@ def _lab(args: argparse.Namespace) -> int:
             args.dir,
             "exam" if args.exam else "practice",
             on_output=None if quiet else lambda line: print(f"  | {line}", file=sys.stderr),
+            learner=args.learner,
         )
     except ContentLoadError as exc:
         for error in exc.errors:
@@ -478,7 +494,8 @@ def _lab(args: argparse.Namespace) -> int:
     except environment_errors(AirflowHomeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    recorded = 0 if args.no_record else _record_lab(args.profile, report)
+    profile = args.profile or args.learner  # a workshop learner's attempts are theirs
+    recorded = 0 if args.no_record else _record_lab(profile, report)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:

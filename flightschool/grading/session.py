@@ -257,20 +257,17 @@ def reset(
 
 def set_aside(target: Path, why: str) -> Path | None:
     """Move a workspace to a dated folder beside it (never deleted: a reset or a solve
-    loses none of the learner's files). Two at once each get their own folder."""
+    loses none of the learner's files). Returns the folder, or None if there was nothing."""
     if not target.exists():
         return None
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for n in range(1000):
         kept = target.with_name(f"{target.name}.{why}-{stamp}" + (f"-{n}" if n else ""))
-        try:
-            kept.mkdir(exist_ok=False)
-        except FileExistsError:
+        if kept.exists():
             continue
         try:
-            target.rename(kept / target.name)
-        except FileNotFoundError:  # someone else set it aside a moment earlier
-            kept.rmdir()
+            target.rename(kept)
+        except FileNotFoundError:  # set aside by someone else a moment earlier
             return None
         return kept
     raise OSError(f"could not set {target} aside")

@@ -5,6 +5,7 @@ file and line of the document."""
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from flightschool.core import safeyaml
 from flightschool.core.yamlpos import SourceError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+log = logging.getLogger("flightschool.submit")
 
 
 class SubmissionError(ValueError):
@@ -172,6 +174,7 @@ def apply_documents(
                 )
             )
     if errors:
+        _log_refusal(lab, kube, "refused before applying", errors)
         raise SubmissionError(errors)
     applied = []
     for doc in docs:
@@ -191,8 +194,21 @@ def apply_documents(
     if any(d.body["kind"] in RBAC_KINDS for d in docs):
         wait_rbac_settled(kube, names[default])
     if errors:
+        _log_refusal(lab, kube, "refused by the API server", errors)
         raise SubmissionError(errors)
     return applied
+
+
+def _log_refusal(lab: Lab, kube: Kube, how: str, errors: list[SourceError]) -> None:
+    """Refused submissions are logged with who sent them (attempts to reach outside the lab
+    show up in the app's log, not only on the learner's page)."""
+    log.warning(
+        "lab %s: submission by %s %s: %s",
+        lab.id,
+        kube.acting_as[0] if kube.acting_as else "the grader",
+        how,
+        "; ".join(e.message for e in errors)[:2000],
+    )
 
 
 RBAC_KINDS = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.kube import Kube
 from flightschool.core.proc import Result, run
 from flightschool.progress import review
 from flightschool.progress.db import make_engine
@@ -159,3 +160,22 @@ def test_a_chart_lab_without_the_chart_says_how_to_get_it(
     )
     assert done.returncode == 2
     assert "flightschool chart fetch" in done.stderr and "FLIGHTSCHOOL_AIRFLOW_CHART" in done.stderr
+
+
+def test_lab_commands_for_a_workshop_learner_use_their_namespaces_and_files(
+    embedded: EmbeddedCluster, tmp_path: Path
+) -> None:
+    started = cli(embedded, tmp_path, "start", "01-first-pod", "--learner", "cli-ada")
+    assert started.returncode == 0, started.stderr
+    assert "lab-cli-ada-first-pod" in started.stdout
+    assert (tmp_path / "ws" / "cli-ada" / "01-first-pod" / "pod.yaml").exists()
+    solution = str(ROOT / "labs" / "01-first-pod" / "solution")
+    checked = cli(
+        embedded, tmp_path, "check", "01-first-pod", "--learner", "cli-ada", "--dir", solution
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    store = ProgressStore(make_engine(f"sqlite:///{tmp_path / 'progress.db'}"))
+    assert store.best_lab_scores("cli-ada") == {"01-first-pod": (8.0, 8.0)}
+    bad = cli(embedded, tmp_path, "start", "01-first-pod", "--learner", "../bob")
+    assert bad.returncode == 2 and "not a slug" in bad.stderr
+    Kube(embedded.kubeconfig()).delete("v1", "Namespace", "lab-cli-ada-first-pod")

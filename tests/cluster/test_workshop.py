@@ -97,7 +97,12 @@ def test_a_learners_token_cannot_touch_another_learner_or_the_cluster(
 
 
 def test_a_submission_into_another_learners_namespace_is_refused(
-    embedded: EmbeddedCluster, kube: Kube, lab: Lab, pair: tuple[str, str], tmp_path: Path
+    embedded: EmbeddedCluster,
+    kube: Kube,
+    lab: Lab,
+    pair: tuple[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     ada, bob = pair
     bob_ns = session.namespace_map(lab, embedded, bob)["lab-first-pod"]
@@ -110,10 +115,15 @@ def test_a_submission_into_another_learners_namespace_is_refused(
         session.check(lab, embedded, folder, learner=ada)
     assert f"namespace {bob_ns} is outside this lab" in str(refused.value.errors[0])
     assert kube.get("v1", "Pod", "extract", bob_ns) is None
+    assert any(bob_ns in r.getMessage() and "refused" in r.getMessage() for r in caplog.records)
 
 
 def test_a_cluster_scoped_submission_is_refused_by_the_api_server(
-    embedded: EmbeddedCluster, kube: Kube, pair: tuple[str, str], tmp_path: Path
+    embedded: EmbeddedCluster,
+    kube: Kube,
+    pair: tuple[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A lab that (wrongly) allowed a cluster-scoped kind: Flight School lets it through,
     and the API server refuses it because the learner's identity cannot create it."""
@@ -143,6 +153,10 @@ def test_a_cluster_scoped_submission_is_refused_by_the_api_server(
     message = str(refused.value.errors[0])
     assert "forbidden" in message.lower() and name in message
     assert kube.get("rbac.authorization.k8s.io/v1", "ClusterRole", name) is None
+    [logged] = [
+        r.getMessage() for r in caplog.records if "refused by the API server" in r.getMessage()
+    ]
+    assert f"system:serviceaccount:lab-{ada}-first-pod:flightschool-learner" in logged
 
 
 def test_two_instructors_resetting_one_learner_at_once_lose_nothing(
@@ -182,7 +196,7 @@ def test_two_instructors_resetting_one_learner_at_once_lose_nothing(
         assert store.best_lab_scores(ada)[lab.id] == (3.0, 10.0)  # the record is kept
         store.engine.dispose()
     # Ada's edit survives in one of the set-aside folders; the workspace is the starter.
-    saved = [p / lab.id / "pod.yaml" for p in kept if p is not None]
+    saved = [p / "pod.yaml" for p in kept if p is not None]
     assert any("# ada's own edit" in p.read_text() for p in saved)
     assert mine.read_text() == (lab.starter / "pod.yaml").read_text()
     assert kube.get("v1", "Pod", "extract", ada_ns) is None  # the namespace starts over

@@ -164,3 +164,28 @@ def test_only_instructors_get_the_dashboard(shop: Workshops) -> None:
     [table] = [t.value for t in teacher.table if "01-first-pod" in t.value.columns]
     assert table.loc["nov-01", "01-first-pod"] == "4/10 ✗ limits"
     assert table.loc["nov-02", "01-first-pod"] == "–"
+
+
+def _oidc_app(page: str, user: dict[str, object]) -> AppTest:
+    at = AppTest.from_function(_open, args=(page,), default_timeout=30)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "flightschool",
+        "client_secret": "s",
+        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+    }
+    at.secrets["flightschool"] = {"instructors": ["Ines@Example.org"]}
+    at.user = user
+    return at.run()
+
+
+def test_with_an_identity_provider_sign_in_is_st_login(shop: Workshops) -> None:
+    out = _oidc_app("home", {"is_logged_in": False})
+    assert not out.exception
+    assert [b for b in out.button if b.label == "Sign in"]
+    assert "Join code" not in [t.label for t in out.text_input]
+    learner = _oidc_app("home", {"is_logged_in": True, "email": "Ada.L@example.org"})
+    assert "Signed in as **ada-l** (learner)" in _texts(learner)
+    teacher = _oidc_app("instructor", {"is_logged_in": True, "email": "ines@example.org"})
+    assert "Instructor dashboard" in [t.value for t in teacher.title]
