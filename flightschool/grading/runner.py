@@ -16,17 +16,17 @@ from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
 from flightschool.content.labs import Check, Lab, PythonCheck
 from flightschool.grading import airflow, helm
 from flightschool.grading.artifacts import Artifacts
-from flightschool.grading.checks import run_check
 from flightschool.grading.pychecks import PythonChecks
+from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
-from flightschool.grading.view import ClusterView
+from flightschool.grading.view import ClusterReader, ClusterView
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
 
 
 def grade(
     lab: Lab,
-    kube: Kube,
+    kube: ClusterReader,
     namespaces: Mapping[str, str] | None = None,
     visibility: str = "practice",
     progress: Callable[[CheckResult], None] | None = None,
@@ -63,7 +63,7 @@ def grade(
 
 def _prepare(
     lab: Lab,
-    kube: Kube,
+    kube: ClusterReader,
     names: Mapping[str, str],
     checks: list[Check],
     files: Path | None,
@@ -76,13 +76,15 @@ def _prepare(
     artifacts = Artifacts(files=files)
     if files is None:
         return artifacts
-    types = {c.type for c in checks}
-    run_airflow = bool(lab.spec.airflow) and bool(types & {"dag", "airflow_config"})
-    run_chart = bool(lab.spec.chart) and "helm" in types
+    steps = {c.step for c in checks}
+    run_airflow = bool(lab.spec.airflow) and "airflow" in steps
+    run_chart = bool(lab.spec.chart) and "chart" in steps
     if not (run_airflow or run_chart):
         return artifacts
     if learner is None:
         raise ValueError(f"grading {lab.id} runs the learner's files: their kubeconfig is needed")
+    if not isinstance(kube, Kube):
+        raise TypeError(f"grading {lab.id} runs Airflow or the chart: the real client is needed")
     if run_airflow:
         artifacts.airflow = airflow.run_step(
             lab,
@@ -104,7 +106,7 @@ def _run_one(
     check: Check,
     view: ClusterView,
     lab: Lab,
-    kube: Kube,
+    kube: ClusterReader,
     names: Mapping[str, str],
     default: str,
     artifacts: Artifacts,
@@ -132,14 +134,14 @@ def _run_one(
 
 
 def _attempt(check: Check, view: ClusterView, lab: Lab, python: PythonChecks) -> tuple[bool, str]:
-    if isinstance(check, PythonCheck):  # limited in its own process, not by a thread here
+    if isinstance(check, PythonCheck):  # batched in the sandbox, limited in that process
         try:
             return python.outcome(check, view)
         except KubeError as exc:
             return False, f"{check.message} (the cluster said: {exc})"
         except Exception as exc:
             return False, f"{check.message} (the check itself failed: {type(exc).__name__}: {exc})"
-    future = _POOL.submit(run_check, check, view, lab.folder)
+    future = _POOL.submit(evaluate, check, view, lab.folder)
     try:
         return future.result(timeout=check.timeout)
     except FutureTimeout:
