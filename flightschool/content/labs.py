@@ -63,7 +63,12 @@ class CheckBase(Strict):
     visibility: Literal["practice", "exam", "both"] = "both"
     timeout: float = Field(default=5.0, gt=0, le=120, description="Seconds this check may take.")
     wait: float = Field(
-        default=0.0, ge=0, le=120, description="Keep retrying a failing check this long."
+        default=0.0,
+        ge=0,
+        le=120,
+        description="The facts this check reads may take this long to appear after a "
+        "submission (a pod completing, a rollout): grading lets the cluster settle for up "
+        "to the longest `wait` of a lab's checks, then reads once.",
     )
 
 

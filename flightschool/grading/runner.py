@@ -1,4 +1,5 @@
-"""Grading a lab: every check runs against one snapshot, with its own time limit, and any
+"""Grading a lab: the cluster settles once (grading/settle.py), then every check runs against
+one snapshot, with its own time limit, and any
 error in a check becomes that check's failure, never a crash that hides the others. The
 python checks (a lab's checks.py) run in the sandbox, in one child per pass, whose limits
 the child and the sandbox enforce (grading/pychecks.py)."""
@@ -19,6 +20,7 @@ from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
+from flightschool.grading.settle import settle
 from flightschool.grading.view import ClusterReader, ClusterView
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
@@ -46,10 +48,13 @@ def grade(
     results = []
     try:
         artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
+        limit = max((c.wait for c in checks), default=0.0)
+        if limit:
+            settle(kube, names.values(), limit)
         view = ClusterView(kube, names, default, artifacts)
         python = PythonChecks([c for c in checks if isinstance(c, PythonCheck)], lab.folder)
         for check in checks:
-            result = _run_one(check, view, lab, kube, names, default, artifacts, python)
+            result = _run_one(check, view, lab, python)
             if progress:
                 progress(result)
             results.append(result)
@@ -102,24 +107,9 @@ def _prepare(
     return artifacts
 
 
-def _run_one(
-    check: Check,
-    view: ClusterView,
-    lab: Lab,
-    kube: ClusterReader,
-    names: Mapping[str, str],
-    default: str,
-    artifacts: Artifacts,
-    python: PythonChecks,
-) -> CheckResult:
+def _run_one(check: Check, view: ClusterView, lab: Lab, python: PythonChecks) -> CheckResult:
     started = time.monotonic()
-    deadline = started + check.wait
-    while True:
-        passed, message = _attempt(check, view, lab, python)
-        if passed or time.monotonic() >= deadline:
-            break
-        time.sleep(0.25)
-        view = ClusterView(kube, names, default, artifacts)  # a fresh snapshot
+    passed, message = _attempt(check, view, lab, python)
     return CheckResult(
         id=check.id,
         title=check.title,
