@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.factory import BACKENDS
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.paths import project_root
 from flightschool.core.settings import SettingsError
 
@@ -203,11 +203,11 @@ def _app(args: argparse.Namespace) -> int:
     address, mode = args.address or config.address, config.mode
     if mode == "workshop":
         from flightschool.progress.db import database_url
-        from flightschool.progress.workshop import WorkshopError, require_shared_database
+        from flightschool.progress.workshop import SharedDatabaseRequired, require_shared_database
 
         try:
             require_shared_database(database_url())
-        except WorkshopError as exc:
+        except SharedDatabaseRequired as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     if mode == "personal" and not settings.is_loopback(address) and not args.allow_remote:
@@ -278,7 +278,7 @@ def _cluster(args: argparse.Namespace) -> int:
             return 0
         else:
             status = backend.status()
-    except environment_errors() as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if getattr(args, "json", False):
@@ -315,7 +315,7 @@ def _toolchain(args: argparse.Namespace) -> int:
 
     try:
         tc = toolchain.ensure(_progress)
-    except environment_errors() as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
@@ -344,7 +344,7 @@ def _images(args: argparse.Namespace) -> int:
                 when = row.built_at or "-"
                 stale = " (stale: pins changed)" if row.stale else ""
                 print(f"{row.tag:<62} {size:>10}  {when:<25} {', '.join(row.pins)}{stale}")
-    except environment_errors(images.ImageError) as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -433,7 +433,6 @@ def _lab(args: argparse.Namespace) -> int:
     from flightschool.cluster.factory import get_backend
     from flightschool.content.errors import ContentLoadError
     from flightschool.content.labs import load_lab
-    from flightschool.dags.home import AirflowHomeError
     from flightschool.grading import session
     from flightschool.grading.submit import SubmissionError
 
@@ -491,7 +490,7 @@ def _lab(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    except environment_errors(AirflowHomeError) as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     profile = args.profile or args.learner  # a workshop learner's attempts are theirs
@@ -608,6 +607,7 @@ def _workshop(args: argparse.Namespace) -> int:
     from flightschool.progress.db import database_url, make_engine
     from flightschool.progress.store import ProgressStore
     from flightschool.progress.workshop import (
+        SharedDatabaseRequired,
         WorkshopError,
         Workshops,
         parse_duration,
@@ -657,7 +657,7 @@ def _workshop(args: argparse.Namespace) -> int:
                 for p in people:
                     print(f"{p['learner']:<28} {p['role']:<11} {p['state']:<8} {p['expires_at']}")
             return 0
-    except WorkshopError as exc:
+    except (WorkshopError, SharedDatabaseRequired) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:

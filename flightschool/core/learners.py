@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 
+from flightschool.core.errors import InputProblem
+
 MAX_ID = 24  # "lab-" + id + "-" + the lab's own name stays within a namespace's 63
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?")  # at most MAX_ID
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
-class LearnerIdError(ValueError):
+class LearnerIdError(InputProblem, ValueError):
     """Not a usable learner id; the message says what one looks like."""
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from flightschool.core import learners, settings
+from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.progress.schema import Announcement, AuditEvent, JoinToken, Workshop
 from flightschool.progress.store import ProgressStore, _aware, _jsonable
 
@@ -38,8 +39,12 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _WORKSHOP_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?")
 
 
-class WorkshopError(ValueError):
+class WorkshopError(InputProblem, ValueError):
     """A workshop request that cannot be done; the message says why and what to do."""
+
+
+class SharedDatabaseRequired(EnvironmentProblem):
+    """Workshop mode started on SQLite: the message says what to set instead."""
 
 
 class SignInRefused(WorkshopError):
@@ -114,7 +119,7 @@ def require_shared_database(url: str) -> None:
     """Workshop mode runs many learners (and app processes) on one database: SQLite is
     refused with a message saying what to set instead."""
     if settings.mode() == "workshop" and url.startswith("sqlite"):
-        raise WorkshopError(
+        raise SharedDatabaseRequired(
             "workshop mode needs PostgreSQL: set FLIGHTSCHOOL_DATABASE_URL to a "
             "postgresql+psycopg://user@host/db URL (SQLite is for personal mode)"
         )

@@ -11,7 +11,11 @@ from flightschool.content.errors import ContentError
 from flightschool.core import settings
 from flightschool.progress.db import database_url
 from flightschool.progress.store import StoreFull
-from flightschool.progress.workshop import WorkshopError, Workshops, require_shared_database
+from flightschool.progress.workshop import (
+    SharedDatabaseRequired,
+    Workshops,
+    require_shared_database,
+)
 from flightschool.ui import nav, signin
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.identity import current_profile, workshop_profile
@@ -39,7 +43,7 @@ def main(start: str = "home") -> None:
         config = settings.current()  # a bad FLIGHTSCHOOL_* variable is named, not a traceback
         if config.mode == "workshop":
             require_shared_database(database_url())
-    except (settings.SettingsError, WorkshopError) as exc:
+    except (settings.SettingsError, SharedDatabaseRequired) as exc:
         st.error(f"Flight School cannot start: {exc}")
         st.stop()
     cat = catalog()

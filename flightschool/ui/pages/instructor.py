@@ -12,11 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from flightschool.cluster.backend import Backend
-from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.factory import get_backend
 from flightschool.content.labs import Lab
+from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.grading import session
-from flightschool.grading.submit import SubmissionError
 from flightschool.progress import cohort
 from flightschool.progress.store import ProgressStore
 from flightschool.progress.workshop import Identity, Link, WorkshopError, Workshops
@@ -173,7 +172,7 @@ def _reset(ctx: Context, who: Identity, people: list[str], labs: list[str]) -> N
                 by=who.learner,
                 restore_files=restore,
             )
-        except environment_errors(SubmissionError) as exc:
+        except (EnvironmentProblem, InputProblem) as exc:
             st.error(f"The reset did not complete: {exc}")
             return
         st.success(

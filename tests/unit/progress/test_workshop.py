@@ -13,6 +13,7 @@ from sqlalchemy import select
 from flightschool.progress.schema import JoinToken
 from flightschool.progress.store import ProgressStore
 from flightschool.progress.workshop import (
+    SharedDatabaseRequired,
     SignInRefused,
     WorkshopError,
     Workshops,
@@ -144,7 +145,7 @@ def test_bad_durations_are_named(value: str) -> None:
 
 def test_workshop_mode_refuses_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLIGHTSCHOOL_MODE", "workshop")
-    with pytest.raises(WorkshopError, match="needs PostgreSQL"):
+    with pytest.raises(SharedDatabaseRequired, match="needs PostgreSQL"):
         require_shared_database("sqlite:///x.db")
     require_shared_database("postgresql+psycopg://u@h/db")
     monkeypatch.setenv("FLIGHTSCHOOL_MODE", "personal")
