@@ -75,8 +75,9 @@ def test_instructor_creates_learner_checks_instructor_sees_the_score(
     expect(editor).to_be_visible(timeout=20_000)
     editor.fill((ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text())
     learner_tab.get_by_role("button", name="Save").click()
+    expect(learner_tab.get_by_text("Saved pod.yaml")).to_be_visible(timeout=20_000)
     learner_tab.get_by_role("button", name="Check my work").click()
-    expect(learner_tab.get_by_text("8 / 8")).to_be_visible(timeout=30_000)
+    expect(learner_tab.get_by_text("8 / 8")).to_be_visible(timeout=60_000)
     screenshot(learner_tab, "workshop-learner-checked")
     assert kube.get("v1", "Pod", "extract", "lab-wsb-01-first-pod") is not None
 
