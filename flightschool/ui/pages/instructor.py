@@ -53,6 +53,8 @@ def render(ctx: Context) -> None:
     shop = Workshops(ctx.store)
     st.title("Instructor dashboard")
     names = shop.workshops()
+    if who.via == "link":  # a workshop's own instructor link shows that workshop only
+        names = [n for n in names if n == who.workshop]
     if not names:
         st.info(
             "No workshop yet: create one with `flightschool workshop create NAME --learners N`."
@@ -199,18 +201,24 @@ def _links(shop: Workshops, who: Identity, workshop: str) -> None:
     new_id = st.text_input("New learner id (empty: next number)", key="links_new_id")
     made: list[Link] = st.session_state.setdefault("links_made", [])
     cols = st.columns(3)
+    changed = False
     try:
         if cols[0].button("Add learner", key="links_add"):
             made.append(shop.add(workshop, learner=new_id.strip() or None, by=who.learner))
+            changed = True
         ids = [m.learner for m in members if m.learner != who.learner]
         target = st.selectbox("Person", ids, key="links_person") if ids else None
         if target and cols[1].button("Revoke", key="links_revoke"):
             shop.revoke(target, by=who.learner)
             st.toast(f"Revoked {target}'s link")
+            changed = True
         if target and cols[2].button("New link", key="links_renew"):
             made.append(shop.renew(target, by=who.learner))
+            changed = True
     except WorkshopError as exc:
         st.error(str(exc))
+    if changed:
+        st.rerun()  # the list above shows the change at once
     if made:
         st.caption("New links (shown in this session only; only their hashes are stored):")
         st.code(text_list(made, base), language=None)

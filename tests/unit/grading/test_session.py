@@ -40,3 +40,24 @@ def test_a_listed_backend_goes_on_to_the_cluster(
     monkeypatch.setenv("FLIGHTSCHOOL_KUBECONFIG", str(tmp_path / "nowhere"))
     lab = load_lab(ROOT / "labs" / "01-first-pod")
     session.supported(lab, ExternalCluster())  # listed: no refusal
+
+
+def test_a_workshop_learner_gets_prefixed_namespaces_and_their_own_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_KUBECONFIG", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("FLIGHTSCHOOL_NAMESPACE_PREFIX", "fs-room-")
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "ws"))
+    lab = load_lab(ROOT / "labs" / "04-multi-tenancy")
+    shared = ExternalCluster()
+    personal = session.namespace_map(lab, shared)
+    ada = session.namespace_map(lab, shared, "ada")
+    bob = session.namespace_map(lab, shared, "bob")
+    assert set(ada) == set(personal) == set(bob)
+    assert all(real.startswith("fs-room-lab-ada-") for real in ada.values())
+    assert not set(ada.values()) & set(bob.values())
+    assert not set(ada.values()) & set(personal.values())
+    assert session.workspace(lab, "ada") == tmp_path / "ws" / "ada" / lab.id
+    assert session.workspace(lab) == tmp_path / "ws" / lab.id
+    with pytest.raises(ValueError, match="not a slug"):
+        session.workspace(lab, "../bob")

@@ -189,3 +189,28 @@ def test_with_an_identity_provider_sign_in_is_st_login(shop: Workshops) -> None:
     assert "Signed in as **ada-l** (learner)" in _texts(learner)
     teacher = _oidc_app("instructor", {"is_logged_in": True, "email": "ines@example.org"})
     assert "Instructor dashboard" in [t.value for t in teacher.title]
+
+
+def test_the_instructor_announces_adds_and_revokes_from_the_dashboard(shop: Workshops) -> None:
+    links = _links(shop, learners=1)
+    shop.create("dec", 1, timedelta(hours=8))  # another workshop: not shown to nov's instructor
+    teacher = _app("instructor", join=links[0].token)
+    assert teacher.selectbox(key="dash_workshop").options == ["nov"]
+    teacher.text_input(key="announce_text").input("Lunch at 12:30")
+    [post] = [b for b in teacher.button if b.label == "Post"]
+    post.click().run()
+    assert shop.announcement() == "Lunch at 12:30"
+    teacher.text_input(key="links_new_id").input("grace")
+    teacher.button(key="links_add").click().run()
+    assert not teacher.exception
+    shown = "\n".join(c.value for c in teacher.code)
+    assert "/?join=" in shown and "grace" in shown
+    token = shown.split("grace\tlearner\t", 1)[1].split("join=", 1)[1].split("\t", 1)[0]
+    assert shop.sign_in(token).learner == "grace"
+    teacher.selectbox(key="links_person").select("grace").run()
+    teacher.button(key="links_revoke").click().run()
+    assert not teacher.exception
+    assert {m.learner: m.revoked_at is not None for m in shop.members("nov")}["grace"]
+    assert shop.audit_events("link-revoke")[-1]["actor"] == "nov-instructor"
+    learner = _app("home", join=links[1].token)
+    assert any("Lunch at 12:30" in i.value for i in learner.info)
