@@ -615,7 +615,7 @@ def _workshop(args: argparse.Namespace) -> int:
     )
     from flightschool.ui.printable import html_page, text_list
 
-    base = getattr(args, "url", None) or settings.current().public_url
+    base = getattr(args, "url", None) or settings.current().public_url or "http://localhost:8501"
     try:
         url = database_url()
         require_shared_database(url)

@@ -41,7 +41,7 @@ class Settings:
 
     mode: Mode  # FLIGHTSCHOOL_MODE: personal (one learner) or workshop (sign-in, many)
     address: str  # FLIGHTSCHOOL_ADDRESS: where the app listens
-    public_url: str  # FLIGHTSCHOOL_PUBLIC_URL: the app as learners reach it (join links)
+    public_url: str | None  # FLIGHTSCHOOL_PUBLIC_URL: the app as learners reach it (join links)
     learner: str  # FLIGHTSCHOOL_LEARNER: owner label on what the app creates
     content_dir: Path | None  # FLIGHTSCHOOL_CONTENT_DIR: lessons/, quizzes/, labs/
     data_dir: Path | None  # FLIGHTSCHOOL_DATA_DIR: progress, workspaces, credentials
@@ -131,14 +131,14 @@ def _learner(env: Mapping[str, str]) -> str:
     return cleaned or "personal"
 
 
-def _public_url(env: Mapping[str, str]) -> str:
+def _public_url(env: Mapping[str, str]) -> str | None:
     raw = _text(env, "PUBLIC_URL")
     if raw and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", raw):
         raise SettingsError(
             f"{PREFIX}PUBLIC_URL must be the app's address such as https://workshop.example.org, "
             f"not {raw[:60]!r}"
         )
-    return raw or "http://localhost:8501"
+    return raw or None
 
 
 def _database_url(env: Mapping[str, str]) -> str | None:

@@ -23,6 +23,7 @@ from flightschool.ui.printable import html_page, qr_svg, text_list
 from flightschool.ui.state import Context
 
 REFRESH_SECONDS = 5
+DEFAULT_URL = "http://localhost:8501"
 STUCK_MINUTES = 15
 
 
@@ -190,7 +191,12 @@ def _links(shop: Workshops, who: Identity, workshop: str) -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {"id": m.learner, "role": m.role, "state": m.state(now), "expires": m.expires_at}
+                {
+                    "id": m.learner,
+                    "role": m.role,
+                    "state": m.state(now),
+                    "expires": f"{m.expires_at:%Y-%m-%d %H:%M} UTC",
+                }
                 for m in members
             ]
         ),
@@ -234,9 +240,18 @@ def _links(shop: Workshops, who: Identity, workshop: str) -> None:
 
 
 def _base_url() -> str:
+    """FLIGHTSCHOOL_PUBLIC_URL when set, else the address this browser reached the app by."""
+    from urllib.parse import urlsplit
+
     from flightschool.core import settings
 
-    return settings.current().public_url
+    configured = settings.current().public_url
+    if configured:
+        return configured
+    seen = urlsplit(str(getattr(st.context, "url", "") or ""))
+    if seen.scheme in ("http", "https") and seen.netloc:
+        return f"{seen.scheme}://{seen.netloc}"
+    return DEFAULT_URL
 
 
 def _heatmap(store: ProgressStore, people: list[str]) -> None:

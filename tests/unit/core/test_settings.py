@@ -107,6 +107,8 @@ def test_settings_are_read_on_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         ("FLIGHTSCHOOL_CLUSTER_NAME", "My_Cluster", "lower-case letters, digits and '-'"),
         ("FLIGHTSCHOOL_NAMESPACE_PREFIX", "Team A/", "can start a namespace name"),
         ("FLIGHTSCHOOL_DATA_DIR", "a\0b", "not a usable path"),
+        ("FLIGHTSCHOOL_PUBLIC_URL", "school.example.org", "must be the app's address"),
+        ("FLIGHTSCHOOL_PUBLIC_URL", "https://h/?join=x", "must be the app's address"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(name: str, value: str, words: str) -> None:
