@@ -3,6 +3,7 @@ workspace), check, solve, reset."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import time
 from collections.abc import Callable
@@ -99,7 +100,9 @@ def prepare(
         target = spec.name if learner is None else names[spec.name]
         backend.reset_namespace(target, {LAB_LABEL: lab.id, **spec.labels}, owner=owner(learner))
     if lab.spec.setup:
-        docs = read_files([lab.folder / s for s in lab.spec.setup])
+        docs = own_setup_objects(
+            read_files([lab.folder / s for s in lab.spec.setup]), names, learner
+        )
         _recreate_cluster_scoped(kube, docs)
         apply_documents(lab, kube, docs, names, trusted=True)
     identity.grant(kube, list(names.values()))
@@ -138,6 +141,34 @@ def learner_access(
     kubectl and for the child processes that run learner code): never the admin's."""
     kube = kube or _kube(backend)
     return identity.access(kube, identity_for(lab, backend, kube, learner))
+
+
+def own_setup_objects(
+    docs: list[Document], names: dict[str, str], learner: str | None
+) -> list[Document]:
+    """The lab's setup as this learner's own. Cluster-scoped setup objects (a
+    PersistentVolume) are shared by every learner on the cluster, so a learner's copy gets
+    their id in its name (one learner's reset never deletes another's volume), and the
+    references to them follow: a volume's claimRef names the learner's namespace, a claim's
+    volumeName the learner's volume."""
+    renamed: dict[str, str] = {}
+    owned = []
+    for doc in docs:
+        body = copy.deepcopy(doc.body)
+        if learner is not None and body["kind"] in CLUSTER_SCOPED and body["kind"] != "Namespace":
+            old = str(body["metadata"]["name"])
+            renamed[old] = body["metadata"]["name"] = f"{learners.check(learner)}-{old}"
+        owned.append(Document(doc.path, doc.line, body))
+    for doc in owned:
+        spec = doc.body.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        claim = spec.get("claimRef")
+        if doc.body["kind"] == "PersistentVolume" and isinstance(claim, dict):
+            claim["namespace"] = names.get(str(claim.get("namespace")), claim.get("namespace"))
+        if doc.body["kind"] == "PersistentVolumeClaim" and spec.get("volumeName") in renamed:
+            spec["volumeName"] = renamed[spec["volumeName"]]
+    return owned
 
 
 def _recreate_cluster_scoped(kube: Kube, docs: list[Document]) -> None:

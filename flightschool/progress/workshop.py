@@ -337,7 +337,8 @@ class Workshops:
     # ---------------------------------------------------------------- audit log
     def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
         """Record (and log) a refusal or an instructor action."""
-        log.warning("%s %s %s", actor, action, detail or {})
+        refused = action.endswith("-refused") or action == "session-ended"
+        log.log(logging.WARNING if refused else logging.INFO, "%s %s %s", actor, action, detail)
         with self.store.transaction() as s:
             s.add(AuditEvent(actor=actor[:80], action=action[:40], detail=_jsonable(detail or {})))
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from flightschool.cluster.embedded import EmbeddedCluster
-from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.cluster.namespaces import OWNER_LABEL
 from flightschool.content.labs import Lab, load_lab
 from flightschool.core.paths import project_root
@@ -201,3 +201,33 @@ def test_two_instructors_resetting_one_learner_at_once_lose_nothing(
     assert mine.read_text() == (lab.starter / "pod.yaml").read_text()
     assert kube.get("v1", "Pod", "extract", ada_ns) is None  # the namespace starts over
     assert kube.namespace_exists(ada_ns)
+
+
+def test_two_learners_each_get_their_own_volume_and_a_reset_keeps_the_other(
+    embedded: EmbeddedCluster, kube: Kube
+) -> None:
+    """Lab 07's setup holds a PersistentVolume (cluster-scoped): each learner's claim binds
+    their own copy, and one learner's reset leaves the other's bound."""
+    lab = load_lab(project_root() / "labs" / "07-kpo-dag")
+    ada, bob = f"pv-a{uuid.uuid4().hex[:4]}", f"pv-b{uuid.uuid4().hex[:4]}"
+
+    def bound(learner: str) -> str | None:
+        namespace = session.namespace_map(lab, embedded, learner)["lab-kpo-dag"]
+        claim = kube.get("v1", "PersistentVolumeClaim", "data-pvc", namespace) or {}
+        if (claim.get("status") or {}).get("phase") != "Bound":
+            return None
+        return str(claim["spec"]["volumeName"])
+
+    try:
+        for learner in (ada, bob):
+            session.prepare(lab, embedded, learner=learner)
+        assert wait_until(lambda: bound(ada) and bound(bob), 30, 0.2)
+        assert (bound(ada), bound(bob)) == (f"{ada}-lab-kpo-dag-data", f"{bob}-lab-kpo-dag-data")
+        session.prepare(lab, embedded, learner=ada)
+        assert bound(bob) == f"{bob}-lab-kpo-dag-data"
+        assert wait_until(lambda: bound(ada), 30, 0.2)
+    finally:
+        for learner in (ada, bob):
+            for name in session.namespace_map(lab, embedded, learner).values():
+                kube.delete("v1", "Namespace", name, grace_seconds=0)
+            kube.delete("v1", "PersistentVolume", f"{learner}-lab-kpo-dag-data", grace_seconds=0)

@@ -61,3 +61,21 @@ def test_a_workshop_learner_gets_prefixed_namespaces_and_their_own_workspace(
     assert session.workspace(lab) == tmp_path / "ws" / lab.id
     with pytest.raises(ValueError, match="not a slug"):
         session.workspace(lab, "../bob")
+
+
+def test_cluster_scoped_setup_objects_are_each_learners_own() -> None:
+    """Lab 07's PersistentVolume: a learner's copy carries their id, its claimRef names
+    their namespace, and their claim asks for their volume; personal mode keeps the name."""
+    from flightschool.grading.submit import read_files
+
+    lab = load_lab(ROOT / "labs" / "07-kpo-dag")
+    docs = read_files([lab.folder / s for s in lab.spec.setup])
+    names = {"lab-kpo-dag": "lab-ada-kpo-dag"}
+    owned = {d.body["kind"]: d.body for d in session.own_setup_objects(docs, names, "ada")}
+    assert owned["PersistentVolume"]["metadata"]["name"] == "ada-lab-kpo-dag-data"
+    assert owned["PersistentVolume"]["spec"]["claimRef"]["namespace"] == "lab-ada-kpo-dag"
+    assert owned["PersistentVolumeClaim"]["spec"]["volumeName"] == "ada-lab-kpo-dag-data"
+    assert owned["Secret"]["metadata"]["name"] == "api-secret"
+    mine = {d.body["kind"]: d.body for d in session.own_setup_objects(docs, {}, None)}
+    assert mine["PersistentVolume"]["metadata"]["name"] == "lab-kpo-dag-data"
+    assert docs[1].body["metadata"]["name"] == "lab-kpo-dag-data"  # the lab's own untouched
