@@ -210,6 +210,15 @@ def _app(args: argparse.Namespace) -> int:
         except SharedDatabaseRequired as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        from flightschool.core.sandbox import bwrap_problem
+
+        if problem := bwrap_problem():  # learner code would be refused on every click
+            print(
+                f"error: workshop mode runs learner code only inside bubblewrap, and {problem}: "
+                "install bubblewrap (the `bubblewrap` package) and leave FLIGHTSCHOOL_SANDBOX on",
+                file=sys.stderr,
+            )
+            return 2
     if mode == "personal" and not settings.is_loopback(address) and not args.allow_remote:
         why = "personal mode has no sign-in"
         print(

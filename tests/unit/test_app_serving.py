@@ -90,6 +90,23 @@ def test_workshop_mode_refuses_to_start_on_sqlite(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_workshop_mode_refuses_to_start_without_the_sandbox(tmp_path: Path) -> None:
+    with postgres_server() as url:
+        result = run(
+            [sys.executable, "-m", "flightschool.cli", "app", "--address", "0.0.0.0"],
+            timeout=60,
+            env={
+                "FLIGHTSCHOOL_DATA_DIR": str(tmp_path),
+                "FLIGHTSCHOOL_MODE": "workshop",
+                "FLIGHTSCHOOL_DATABASE_URL": url,
+                "FLIGHTSCHOOL_SANDBOX": "off",
+            },
+        )
+    assert result.returncode == 2
+    assert "only inside bubblewrap, and FLIGHTSCHOOL_SANDBOX=off" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_workshop_mode_serves_the_network_because_it_has_sign_in(tmp_path: Path) -> None:
     port = _free_port()
     with postgres_server() as url:
