@@ -27,6 +27,13 @@ NEGATORS = re.compile(
     re.IGNORECASE,
 )
 NEGATION_WINDOW = 6  # words before the match that can negate it
+# "a LimitRange isn't needed", "pools don't matter": negated by what follows.
+_NEGATED_AFTER = re.compile(
+    r"^\W*(\w+\W+){0,2}?(isn't|is not|aren't|are not|doesn't|does not|don't|do not|never|won't|"
+    r"will not|wouldn't)\s+(\w+\s+)?(needed|required|necessary|matters?|happens?|apply|applies|"
+    r"relevant|used|works?|helps?|useful|important)\b",
+    re.IGNORECASE,
+)
 MAX_ANSWER_CHARS = 20_000  # a long written answer is ~3,000; the rest is not read
 # Sentence ends, blank lines and list items end a sentence; a wrapped line does not.
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)")
@@ -205,9 +212,12 @@ class _Text:
         start, end = self.sentence_spans[self.clauses[index][2]]
         return self.text[start:end].strip()
 
-    def negated(self, hit: _Hit) -> bool:
+    def negated(self, hit: _Hit, inside: bool = False) -> bool:
+        """A negator in the words before the hit (or, for a claim, inside it) negates it."""
         before = self.text[self.clauses[hit.clause][0] : hit.start].split()[-NEGATION_WINDOW:]
-        return bool(NEGATORS.search(" ".join(before)))
+        said = " ".join(before) + (" " + self.text[hit.start : hit.end] if inside else "")
+        after = self.text[hit.end : self.clauses[hit.clause][1]]
+        return bool(NEGATORS.search(said) or _NEGATED_AFTER.search(after))
 
 
 def _spans(text: str, splitter: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
@@ -275,6 +285,7 @@ class _Entry:
     id: str
     subject: str | None
     hits: list[_Hit]
+    claim: bool = False  # a misconception's own claim: a negator inside it negates it too
 
 
 def _language_note(text: str) -> str:
@@ -341,6 +352,7 @@ def score_answer(question: Interview, answer: str, others: Sequence[Interview] =
             w.id,
             w.subject,
             text.hits(_matchers(question.point(w.swaps).concepts if w.swaps else w.concepts)),
+            claim=not w.swaps,
         )
         for w in question.misconceptions
     }
@@ -358,7 +370,7 @@ def score_answer(question: Interview, answer: str, others: Sequence[Interview] =
         for hit in sorted(entry.hits, key=lambda h: h.start):
             if hit.clause in wrong_clauses:
                 continue
-            if text.negated(hit):
+            if text.negated(hit, entry.claim):
                 negated = negated or hit
                 continue
             if entry.subject is None:
@@ -382,14 +394,12 @@ def score_answer(question: Interview, answer: str, others: Sequence[Interview] =
             if said is None:
                 break
             if _excused(wrong, text.sentence(said.clause)):
-                entry = _Entry(entry.id, entry.subject, [h for h in entry.hits if h != said])
+                entry.hits = [h for h in entry.hits if h != said]
                 continue
             wrong_clauses.add(said.clause)
             if all(m.id != wrong.id for m in found):
                 found.append(_misconception_result(wrong, _clip(text.sentence(said.clause))))
-            entry = _Entry(
-                entry.id, entry.subject, [h for h in entry.hits if h.clause != said.clause]
-            )
+            entry.hits = [h for h in entry.hits if h.clause != said.clause]
     results = []
     for point in question.rubric:
         earned_by, carried, negated = tied(points[point.id], frozenset(wrong_clauses))
