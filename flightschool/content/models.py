@@ -192,7 +192,8 @@ class Misconception(Strict):
     Found in an answer, it is shown with the sentence and lowers the score by `weight`.
     `swaps: POINT` claims that point's fact about this misconception's `subject` (memory
     throttled); `concepts` state a claim of its own; `unless` phrases in the same clause
-    mean the learner is describing the error, not making it ("removed in Airflow 3")."""
+    mean the learner is describing the error, not making it ("removed in Airflow 3").
+    A negator inside a claim ("a toleration doesn't attract") cancels it unless `negative`."""
 
     id: Slug
     said: str = Field(min_length=3)
@@ -202,6 +203,7 @@ class Misconception(Strict):
     swaps: Slug | None = None
     concepts: list[Concept] = []
     unless: list[Concept] = []
+    negative: bool = False  # the claim is itself a denial ("DNS is not needed"): keep its "not"
     source: str = ""
 
     @model_validator(mode="after")

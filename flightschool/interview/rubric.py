@@ -352,7 +352,7 @@ def score_answer(question: Interview, answer: str, others: Sequence[Interview] =
             w.id,
             w.subject,
             text.hits(_matchers(question.point(w.swaps).concepts if w.swaps else w.concepts)),
-            claim=not w.swaps,
+            claim=not w.swaps and not w.negative,
         )
         for w in question.misconceptions
     }
