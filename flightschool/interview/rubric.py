@@ -390,7 +390,7 @@ def score_answer(question: Interview, answer: str, others: Sequence[Interview] =
     for wrong in question.misconceptions:
         entry = wrongs[wrong.id]
         while True:
-            said, _, _ = tied(entry, frozenset(wrong_clauses))
+            said, _, _ = tied(entry)
             if said is None:
                 break
             if _excused(wrong, text.sentence(said.clause)):
