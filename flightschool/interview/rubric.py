@@ -289,13 +289,14 @@ class _Entry:
 
 
 def _language_note(text: str) -> str:
-    words = _WORD.findall(text)
-    if len(words) < 8:
+    """A note when the answer is mostly another script, or has almost no English words."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 20:
         return ""
-    letters = [ch for w in words for ch in w]
-    foreign = sum(1 for ch in letters if not ch.isascii()) / max(1, len(letters))
-    english = sum(1 for w in words if w.lower() in _ENGLISH) / len(words)
-    if foreign > 0.3 or english < 0.08:
+    words = _WORD.findall(text)
+    foreign = sum(1 for ch in letters if not ch.isascii()) / len(letters)
+    english = sum(1 for w in words if w.lower() in _ENGLISH) / max(1, len(words))
+    if foreign > 0.3 or (len(words) >= 8 and english < 0.08):
         return (
             "Few English sentences were found. The rubric is matched against English wording "
             "and the relations between terms, so points stated in another language or as a "
