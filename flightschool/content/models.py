@@ -230,25 +230,29 @@ class Interview(QuestionBase):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Interview:
+        """Every problem at once, each named by its field (rubric.2.subject: ...)."""
         declared = ", ".join(sorted(self.subjects)) or "none"
         ids = [p.id for p in self.rubric]
+        problems = []
         for kind, entries in (("rubric", self.rubric), ("misconceptions", self.misconceptions)):
             seen: set[str] = set()
-            for entry in entries:
+            for index, entry in enumerate(entries):
                 if entry.id in seen:
-                    raise ValueError(f"{kind}: id {entry.id!r} is used twice")
+                    problems.append(f"{kind}.{index}.id: {entry.id!r} is used twice")
                 seen.add(entry.id)
                 if entry.subject and entry.subject not in self.subjects:
-                    raise ValueError(
-                        f"{kind} {entry.id!r}: subject {entry.subject!r} is not declared in "
+                    problems.append(
+                        f"{kind}.{index}.subject: {entry.subject!r} is not declared in "
                         f"`subjects` (declared: {declared})"
                     )
-        for wrong in self.misconceptions:
+        for index, wrong in enumerate(self.misconceptions):
             if wrong.swaps and wrong.swaps not in ids:
-                raise ValueError(
-                    f"misconceptions {wrong.id!r}: swaps {wrong.swaps!r}, which is not a rubric "
-                    f"point (points: {', '.join(ids)})"
+                problems.append(
+                    f"misconceptions.{index}.swaps: {wrong.swaps!r} is not a rubric point "
+                    f"(points: {', '.join(ids)})"
                 )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def point(self, point_id: str) -> KeyPoint:
