@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -234,7 +235,11 @@ class Interview(QuestionBase):
         declared = ", ".join(sorted(self.subjects)) or "none"
         ids = [p.id for p in self.rubric]
         problems = []
-        for kind, entries in (("rubric", self.rubric), ("misconceptions", self.misconceptions)):
+        groups: tuple[tuple[str, Sequence[KeyPoint | Misconception]], ...] = (
+            ("rubric", self.rubric),
+            ("misconceptions", self.misconceptions),
+        )
+        for kind, entries in groups:
             seen: set[str] = set()
             for index, entry in enumerate(entries):
                 if entry.id in seen:
