@@ -8,8 +8,8 @@ can be shuffled per attempt and a reordered YAML file does not change stored ans
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
