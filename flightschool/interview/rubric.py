@@ -27,6 +27,8 @@ NEGATORS = re.compile(
     re.IGNORECASE,
 )
 NEGATION_WINDOW = 6  # words before the match that can negate it
+# A negator followed by a verb of its own negates that verb, not the match.
+_OWN_VERB = re.compile(r"\b(is|are|was|were|gets?|got|becomes?)\b", re.IGNORECASE)
 # "a LimitRange isn't needed", "pools don't matter": negated by what follows.
 _NEGATED_AFTER = re.compile(
     r"^\W*(\w+\W+){0,2}?(isn't|is not|aren't|are not|doesn't|does not|don't|do not|never|won't|"
@@ -213,11 +215,17 @@ class _Text:
         return self.text[start:end].strip()
 
     def negated(self, hit: _Hit, inside: bool = False) -> bool:
-        """A negator in the words before the hit (or, for a claim, inside it) negates it."""
+        """A negator in the words before the hit (or, for a claim, inside it) negates it,
+        unless a verb of its own sits between them ("a pod that doesn't set them is rejected")."""
         before = self.text[self.clauses[hit.clause][0] : hit.start].split()[-NEGATION_WINDOW:]
         said = " ".join(before) + (" " + self.text[hit.start : hit.end] if inside else "")
         after = self.text[hit.end : self.clauses[hit.clause][1]]
-        return bool(NEGATORS.search(said) or _NEGATED_AFTER.search(after))
+        last = None
+        for last in NEGATORS.finditer(said):
+            pass
+        if last is not None and not _OWN_VERB.search(said[last.end() :]):
+            return True
+        return bool(_NEGATED_AFTER.search(after))
 
 
 def _spans(text: str, splitter: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
