@@ -220,10 +220,8 @@ class _Text:
         before = self.text[self.clauses[hit.clause][0] : hit.start].split()[-NEGATION_WINDOW:]
         said = " ".join(before) + (" " + self.text[hit.start : hit.end] if inside else "")
         after = self.text[hit.end : self.clauses[hit.clause][1]]
-        last = None
-        for last in NEGATORS.finditer(said):
-            pass
-        if last is not None and not _OWN_VERB.search(said[last.end() :]):
+        negators = list(NEGATORS.finditer(said))
+        if negators and not _OWN_VERB.search(said[negators[-1].end() :]):
             return True
         return bool(_NEGATED_AFTER.search(after))
 
