@@ -121,7 +121,9 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 
 
 def _matchers(concepts: Sequence[Concept]) -> list[re.Pattern[str]]:
-    phrases = tuple(sorted({p for c in concepts for p in c.any if p.strip()}, key=len, reverse=True))
+    phrases = tuple(
+        sorted({p for c in concepts for p in c.any if p.strip()}, key=len, reverse=True)
+    )
     return ([_phrases(phrases)] if phrases else []) + [
         _pattern(p) for c in concepts for p in c.patterns
     ]
