@@ -22,7 +22,6 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
-        "lessons/02-kubernetes-pod-operator.md",
         "lessons/03-kubernetes-executor.md",
         "lessons/04-choosing-an-executor.md",
         "lessons/05-helm-chart.md",
