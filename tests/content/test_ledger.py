@@ -30,7 +30,6 @@ LEDGER_PENDING: frozenset[str] = frozenset(
         "lessons/09-multi-tenancy-and-security.md",
         "lessons/10-observability-and-troubleshooting.md",
         "lessons/11-scaling.md",
-        "quizzes/03-kubernetes-executor.yaml",
         "quizzes/04-choosing-an-executor.yaml",
         "quizzes/05-helm-chart.yaml",
         "quizzes/06-custom-images.yaml",
