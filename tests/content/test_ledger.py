@@ -22,7 +22,6 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
-        "lessons/04-choosing-an-executor.md",
         "lessons/05-helm-chart.md",
         "lessons/06-custom-images.md",
         "lessons/07-resources-and-quotas.md",
