@@ -22,7 +22,6 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
-        "lessons/05-helm-chart.md",
         "lessons/06-custom-images.md",
         "lessons/07-resources-and-quotas.md",
         "lessons/08-scheduling.md",
