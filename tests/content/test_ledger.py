@@ -25,7 +25,6 @@ LEDGER_PENDING: frozenset[str] = frozenset(
         "lessons/09-multi-tenancy-and-security.md",
         "lessons/10-observability-and-troubleshooting.md",
         "lessons/11-scaling.md",
-        "quizzes/08-scheduling.yaml",
         "quizzes/09-multi-tenancy-and-security.yaml",
         "quizzes/10-observability-and-troubleshooting.yaml",
         "quizzes/11-scaling.yaml",
