@@ -24,7 +24,6 @@ LEDGER_PENDING: frozenset[str] = frozenset(
     {
         "lessons/10-observability-and-troubleshooting.md",
         "lessons/11-scaling.md",
-        "quizzes/09-multi-tenancy-and-security.yaml",
         "quizzes/10-observability-and-troubleshooting.yaml",
         "quizzes/11-scaling.yaml",
         "interviews/executor.yaml",
