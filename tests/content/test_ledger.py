@@ -22,7 +22,6 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
-        "quizzes/11-scaling.yaml",
         "interviews/executor.yaml",
         "interviews/helm.yaml",
         "interviews/kpo.yaml",
