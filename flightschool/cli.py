@@ -147,6 +147,13 @@ def _parser() -> argparse.ArgumentParser:
     ledger.add_argument(
         "--no-check", action="store_true", help="count and match items only; skip checking proofs"
     )
+    ledger.add_argument(
+        "--chart",
+        type=Path,
+        action="append",
+        default=None,
+        help="a chart .tgz or directory that `chart:` rows cite (default: the fetched chart)",
+    )
     ledger.set_defaults(func=_ledger)
     schema = content.add_parser("schema", help="JSON Schema of lab.yaml, for editors")
     schema.add_argument("kind", choices=["lab"])
@@ -370,10 +377,16 @@ def _ledger(args: argparse.Namespace) -> int:
             return 2
         print("\n".join(ledger.stub(ledger.course_items(root, [args.stub])[args.stub])))
         return 0
-    try:
-        charts: tuple[Path, ...] = (airflow_chart(),)
-    except ChartUnavailable:
-        charts = ()
+    charts: tuple[Path, ...] = tuple(args.chart or ())
+    if not charts:
+        try:
+            charts = (airflow_chart(),)
+        except ChartUnavailable:
+            charts = ()
+    missing = [c for c in charts if not c.exists()]
+    if missing:
+        print(f"error: no chart at {missing[0]}", file=sys.stderr)
+        return 2
     sources = ledger.Sources(root, charts, ledger.default_go_mod_cache())
     report = ledger.audit(root, sources, check_proofs=not args.no_check)
     if args.json:
