@@ -24,7 +24,6 @@ LEDGER_PENDING: frozenset[str] = frozenset(
     {
         "interviews/executor.yaml",
         "interviews/helm.yaml",
-        "interviews/kpo.yaml",
         "interviews/mixed.yaml",
         "interviews/resources-scheduling.yaml",
         "interviews/security.yaml",
