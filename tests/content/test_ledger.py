@@ -23,7 +23,6 @@ SOURCES = ledger.course_sources(ROOT)
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
         "interviews/mixed.yaml",
-        "interviews/security.yaml",
     }
 )
 
