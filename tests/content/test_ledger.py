@@ -22,7 +22,6 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
-        "interviews/mixed.yaml",
     }
 )
 
