@@ -2,9 +2,10 @@
 for its current text, every cited test exists, every quoted source line still says what the
 row quotes, and no claim is unproven.
 
-LEDGER_PENDING lists sources whose ledger is not complete yet (no file, items without rows, or
-unproven rows). For those, only the rows already written are checked. Empty it as ledgers are
-completed: a pending source whose ledger is complete fails here until it is removed."""
+LEDGER_PENDING lists sources whose ledger is not complete yet (no file, items without rows or with
+stale rows, unproven rows). For those, only the proofs of the rows already written are checked.
+Empty it as ledgers are completed: a pending source whose ledger is complete fails here until it
+is removed. Names of sources that other branches are adding may be listed before they exist."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
+        # lessons 12-15 and their banks, and the operations track, arrive from the course branch
+        "lessons/12-upgrades-and-the-metadata-database.md",
+        "lessons/13-execution-api-and-security.md",
+        "lessons/14-scale-tuning.md",
+        "lessons/15-observability-on-kubernetes.md",
+        "quizzes/12-upgrades-and-the-metadata-database.yaml",
+        "quizzes/13-execution-api-and-security.yaml",
+        "quizzes/14-scale-tuning.yaml",
+        "quizzes/15-observability-on-kubernetes.yaml",
+        "interviews/operations.yaml",
     }
 )
 
@@ -43,7 +54,10 @@ def _incomplete(problem: ledger.Problem) -> bool:
     """Problems a pending source may still have: missing ledger, items without rows,
     unproven rows."""
     text = problem.message
-    return "has no ledger" in text or "changed or is new" in text or ": unproven: " in text
+    return any(
+        mark in text
+        for mark in ("has no ledger", "changed or is new", "matches nothing in", ": unproven: ")
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -59,11 +73,10 @@ def test_every_item_has_current_proven_rows(source: str) -> None:
     )
 
 
-@pytest.mark.parametrize("source", sorted(LEDGER_PENDING))
-def test_pending_sources_are_really_pending(source: str) -> None:
-    assert source in SOURCES, f"LEDGER_PENDING names {source}, which is not in the course"
-    assert _report(source).problems, (
-        f"{source}'s ledger is complete: remove it from LEDGER_PENDING in {__file__}"
+def test_pending_sources_are_really_pending() -> None:
+    complete = [s for s in sorted(LEDGER_PENDING) if s in SOURCES and not _report(s).problems]
+    assert not complete, (
+        f"these ledgers are complete: remove them from LEDGER_PENDING in {__file__}: {complete}"
     )
 
 
