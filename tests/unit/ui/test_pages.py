@@ -300,7 +300,7 @@ def test_the_report_lists_misconceptions_then_missed_then_covered() -> None:
     text = "\n".join(lines)
     assert text.index("### Misconceptions") < text.index("### Missed") < text.index("### Covered")
     assert (
-        "- You said limits drive scheduling: requests do Your sentence: “Limits drive scheduling.”"
+        "- You said limits drive scheduling: requests do. Your sentence: “Limits drive scheduling.”"
         in lines
     )
     assert "- [ ] Requests drive scheduling" in lines
