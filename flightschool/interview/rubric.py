@@ -271,9 +271,10 @@ def _language_note(text: str) -> str:
     english = len(_ENGLISH.findall(text)) / max(1, words)
     if foreign > 0.3 or (words >= 8 and english < 0.08):
         return (
-            "Few English sentences were found. The rubric is matched against English wording "
-            "and the relations between terms, so points stated in another language or as a "
-            "bare list of terms are not counted."
+            "Few English sentences were found. The rubric reads English wording and how terms "
+            "relate within a sentence, so points made in another language or as a bare list "
+            "of terms mostly go unscored (names such as option keys still count). Write full "
+            "English sentences for a fair score."
         )
     return ""
 
