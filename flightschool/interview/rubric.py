@@ -184,7 +184,8 @@ class _Text:
     def negated(self, hit: _Hit, inside: bool = False) -> bool:
         """A negator in the words before the hit (or, for a claim, inside it) negates it,
         unless a verb of its own sits between them ("a pod that doesn't set them is rejected")."""
-        before = self.text[self.clauses[hit.clause][0] : hit.start].split()[-NEGATION_WINDOW:]
+        lead = self.text[self.clauses[hit.clause][0] : hit.start]
+        before = lead[lead.rfind(":") + 1 :].split()[-NEGATION_WINDOW:]  # "no X: use Y"
         said = " ".join(before) + (" " + self.text[hit.start : hit.end] if inside else "")
         after = self.text[hit.end : self.clauses[hit.clause][1]]
         negators = list(NEGATORS.finditer(said))
