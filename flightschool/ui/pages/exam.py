@@ -79,12 +79,16 @@ def _choose(ctx: Context) -> None:
     if spec.labs:
         st.caption(
             "Labs run on the lab cluster: start it on a lab page first. Their namespaces are reset when "
-            "the exam starts and left as they are afterwards."
+            "the exam starts and left as they are afterwards. The exam's lab files go to a folder "
+            "of their own: your practice files are kept as they are."
         )
     if st.button("Start the exam", type="primary"):
         for lab_entry in spec.labs:
             try:
-                session.start(ctx.catalog.labs[lab_entry.id], get_backend(), fresh_workspace=True)
+                lab = ctx.catalog.labs[lab_entry.id]
+                session.start(
+                    lab, get_backend(), fresh_workspace=True, folder=session.exam_workspace(lab)
+                )
             except (EnvironmentProblem, InputProblem) as exc:
                 st.error(f"Lab {lab_entry.id} could not be prepared: {exc}")
                 return
@@ -150,12 +154,12 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
             if lab.spec.submission == "files":
                 st.caption(
-                    f"Edit the files in your workspace `{session.workspace(lab)}` "
+                    f"Edit the exam's copy of the files in `{session.exam_workspace(lab)}` "
                     f"({', '.join(lab.spec.files)}). They are graded when you submit."
                 )
             else:
                 st.caption(
-                    f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
+                    f"Work in the exam's folder `{session.exam_workspace(lab)}` and apply with kubectl "
                     f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend())}`). The cluster state is graded when you submit."
                 )
         flagged = st.checkbox(
@@ -184,7 +188,8 @@ def _submit(ctx: Context, run: ExamRun) -> None:
     for lab_entry in exam.spec.labs:
         lab = ctx.catalog.labs[lab_entry.id]
         try:
-            reports[lab.id] = session.check(lab, get_backend(), None, visibility="exam")
+            folder = session.exam_workspace(lab) if lab.spec.submission == "files" else None
+            reports[lab.id] = session.check(lab, get_backend(), folder, visibility="exam")
         except (EnvironmentProblem, InputProblem) as exc:
             reports[lab.id] = f"not graded: {exc}"
     run.result = score_exam(exam, ctx.catalog, run.answers, reports)
