@@ -12,6 +12,7 @@ from flightschool.content.scoring import score
 from flightschool.progress import record
 from flightschool.ui import nav
 from flightschool.ui.components.questions import ask, feedback
+from flightschool.ui.components.titles import labelled
 from flightschool.ui.state import Context
 
 
@@ -102,10 +103,15 @@ def _footer(ctx: Context, lesson: Lesson) -> None:
         st.subheader("Practise")
         for loaded in banks:
             nav.link(
-                "quizzes", f"Quiz: {loaded.bank.title}", icon=":material/quiz:", quiz=loaded.bank.id
+                "quizzes",
+                labelled("Quiz", loaded.bank.title),
+                icon=":material/quiz:",
+                quiz=loaded.bank.id,
             )
         for lab in lesson.meta.labs:
-            nav.link(f"lab:{lab}", f"Lab: {lab}", icon=":material/science:")
+            found = ctx.catalog.labs.get(lab)
+            title = labelled("Lab", found.spec.title if found else lab)
+            nav.link(f"lab:{lab}", title, icon=":material/science:")
     done = lesson.id in ctx.store.completed_lessons(ctx.profile)
     marked = st.toggle("Lesson complete", value=done, key=f"complete:{lesson.id}")
     if marked != done:

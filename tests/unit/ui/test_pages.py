@@ -131,17 +131,68 @@ def test_progress_lists_attempts_of_every_kind_under_their_titles(course: Path) 
         store.record_answer(
             attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=1
         )
+    import shutil
+
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "labs" / "01-first-pod", course / "labs" / "01-first-pod")
+    store.record_lab("learner", "01-first-pod", score=3, max_score=4, passed=False, checks=[])
+    store.record_lab("learner", "99-gone", score=1, max_score=1, passed=True, checks=[])
     at = app("progress")
     assert not at.exception
-    shown = sorted(at.dataframe[0].value["quiz"])
+    shown = sorted(at.dataframe[0].value["activity"])
     assert shown == [
         "Exam: quick",
         "Exam: retired",
         "Interview: basics",
         "Interview: every track",
+        "Lab: 99-gone",
+        "Lab: Your first pod",
         "Lesson check: Basics of the fixture course",
         "Quiz: basics",
     ]
+    assert not any("Quiz: Quiz:" in t or "Exam: Exam:" in t for t in shown)
+    assert any(m.label == "Attempts" and m.value == "8" for m in at.metric)
+
+
+def test_progress_chart_has_a_time_axis_by_day(course: Path) -> None:
+    from datetime import UTC, datetime
+
+    from flightschool.content.catalog import load_catalog
+    from flightschool.progress.store import AttemptSummary, LabAttemptSummary
+    from flightschool.ui.pages.progress import attempts_frame, scores_chart
+
+    catalog = load_catalog(course)
+    day = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    quiz = AttemptSummary(1, "quiz", "01-basics", "practice", day, None, 1, 2, 2)
+    later = AttemptSummary(2, "quiz", "01-basics", "practice", day.replace(hour=18), None, 2, 2, 2)
+    lab = LabAttemptSummary(3, "gone", day.replace(day=3), 1, 4, False)
+    frame = attempts_frame(catalog, [later, quiz], [lab])
+    assert list(frame["activity"]) == ["Quiz: basics", "Quiz: basics", "Lab: gone"]
+    spec = scores_chart(frame).to_dict()
+    x = spec["encoding"]["x"]
+    assert (x["timeUnit"], x["type"], x["title"]) == ("yearmonthdate", "temporal", "Day")
+    assert spec["encoding"]["y"]["aggregate"] == "mean"  # two attempts on one day: one point
+
+
+def test_home_shows_the_reviews_due_with_a_link_to_review(course: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from flightschool.progress import review
+
+    assert "Reviews due" not in texts(app("home"))
+    store = ProgressStore(make_engine())
+    store.ensure_profile("learner")
+    past = datetime.now(UTC) - timedelta(days=3)
+    review.rate(store, "learner", "quiz", "fx-tf", "again", past)
+    review.rate(store, "learner", "quiz", "fx-pods", "again", past)
+    review.rate(store, "learner", "lab-check", "01-first-pod/pod", "again", past)
+    review.rate(store, "learner", "quiz", "fx-multi", "easy")  # not due for days
+    at = app("home")
+    assert not at.exception
+    assert "Reviews due: 3" in texts(at)
+    assert "1 lab check, 2 quiz questions" in texts(at)
+    assert "Review now" in [el.proto.label for el in at.get("page_link")]
 
 
 def test_a_broken_lesson_shows_an_error_card_and_the_rest_works(course: Path) -> None:
