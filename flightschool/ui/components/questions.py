@@ -88,7 +88,8 @@ def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any 
     return None
 
 
-def feedback(question: Question, outcome: Outcome) -> None:
+def feedback(question: Question, outcome: Outcome, answer: Any = None) -> None:
+    """The verdict, with the learner's own answer beside it (when given) and the right one."""
     if outcome.correct:
         st.success(
             f"Correct · {outcome.points:g}/{outcome.max_points:g}", icon=":material/check_circle:"
@@ -99,6 +100,8 @@ def feedback(question: Question, outcome: Outcome) -> None:
         )
     else:
         st.error(f"Not quite · 0/{outcome.max_points:g}", icon=":material/cancel:")
+    if answer is not None:
+        st.markdown(f"**Your answer:** {answer_text(question, answer)}")
     right = correct_answer_text(question)
     if right and not outcome.correct:
         st.markdown(f"**Right answer:** {right}")
@@ -119,3 +122,16 @@ def correct_answer_text(question: Question) -> str:
     if isinstance(question, ShortAnswer):
         return question.accept[0] if question.accept else ""
     return ""
+
+
+def answer_text(question: Question, answer: Any) -> str:
+    """An answer as the learner chose it: option texts, True/False, line numbers, an order."""
+    if isinstance(answer, bool):
+        return str(answer)
+    if isinstance(question, SpotTheMistake) and isinstance(answer, list | tuple):
+        return ", ".join(f"line {n}" for n in answer)
+    if isinstance(question, Ordering) and isinstance(answer, list | tuple):
+        return " → ".join(str(a) for a in answer)
+    if isinstance(answer, list | tuple | set | frozenset):
+        return "; ".join(str(a) for a in answer)
+    return str(answer)

@@ -239,8 +239,7 @@ def _review(ctx: Context, run: ExamRun) -> None:
                     continue
                 st.markdown(question.prompt)
                 if isinstance(item.detail, Outcome):
-                    st.caption(f"Your answer: {run.answers.get(item.id)}")
-                    feedback(question, item.detail)
+                    feedback(question, item.detail, run.answers.get(item.id))
                 else:
                     st.caption("Not answered." if not item.answered else str(item.detail))
                     st.markdown(question.explanation)

@@ -53,11 +53,58 @@ def test_lesson_page_renders_sections_and_checks_an_inline_answer(course: Path) 
 
 
 def test_marking_a_lesson_complete_is_stored(course: Path) -> None:
-    at = app("lesson:02-more")
-    at.toggle(key="complete:02-more").set_value(True).run()
-    assert ProgressStore(make_engine()).completed_lessons("learner") == {"02-more"}
+    at = app("lesson:01-basics")
+    at.toggle(key="complete:01-basics").set_value(True).run()
+    assert ProgressStore(make_engine()).completed_lessons("learner") == {"01-basics"}
     again = app("home")
     assert "Next up" in texts(again) or "Continue" in texts(again)
+
+
+def test_a_lesson_completes_itself_when_its_checks_are_answered(course: Path) -> None:
+    store = ProgressStore(make_engine())
+    at = app("lesson:01-basics")
+    assert not at.toggle(key="complete:01-basics").value
+    at.radio(key="inline:01-basics:fx-pods").set_value("A DAG")  # a wrong answer counts
+    at.button[0].click().run()
+    assert not at.exception
+    assert store.completed_lessons("learner") == {"01-basics"}
+    assert at.toggle(key="complete:01-basics").value
+    at.toggle(key="complete:01-basics").set_value(False).run()  # the toggle stays the learner's
+    at.run()
+    assert store.completed_lessons("learner") == set()
+    assert not app("lesson:01-basics").toggle(key="complete:01-basics").value
+
+
+def test_a_lesson_without_checks_completes_when_opened(course: Path) -> None:
+    at = app("lesson:02-more")
+    assert not at.exception
+    assert ProgressStore(make_engine()).completed_lessons("learner") == {"02-more"}
+    assert at.toggle(key="complete:02-more").value
+
+
+def test_the_inline_check_keeps_the_chosen_answer_beside_the_feedback(course: Path) -> None:
+    at = app("lesson:01-basics")
+    at.radio(key="inline:01-basics:fx-pods").set_value("A DAG")
+    at.button[0].click().run()
+    assert any("Not quite" in e.value for e in at.error)
+    shown = [m.value for m in at.markdown]
+    assert "**Your answer:** A DAG" in shown
+    assert "**Right answer:** A pod" in shown
+    next(b for b in at.button if b.label == "Try again").click().run()
+    assert "**Your answer:** A DAG" not in [m.value for m in at.markdown]
+
+
+def test_mistake_code_blocks_carry_a_wrong_on_purpose_badge() -> None:
+    from flightschool.ui.pages.lesson import MISTAKE_BADGE, with_mistake_badges
+
+    text = "Intro\n\n```python mistake\nx = 1\n```\n\n```python\ny = 2\n```\n\n````md\n```python mistake\n````"
+    out = with_mistake_badges(text)
+    assert out.count(MISTAKE_BADGE) == 1
+    assert out.index(MISTAKE_BADGE) < out.index("```python mistake")
+    assert with_mistake_badges("```mistake\nx\n```") == "```mistake\nx\n```"  # a language
+    at = app("lesson:01-how-airflow-runs-tasks")
+    assert not at.exception
+    assert any("Wrong on purpose" in m.value for m in at.markdown)
 
 
 def test_quiz_practice_gives_feedback_and_retries_the_wrong_ones(course: Path) -> None:
