@@ -125,12 +125,13 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
         f"{'⚑ ' if item_id in run.flagged else ''}{i + 1}{' ✓' if item_id in run.answers else ''}"
         for i, (_, item_id) in enumerate(items)
     ]
+    nav_key = f"exam_nav:{run.attempt_id}"
+    st.session_state.setdefault(nav_key, run.current)
     chosen = st.pills(
         "Items (✓ answered, ⚑ flagged)",
         range(len(items)),
         format_func=labels.__getitem__,
-        default=run.current,
-        key=f"exam_nav:{run.attempt_id}",
+        key=nav_key,
     )
     if chosen is not None:
         run.current = int(chosen)
@@ -167,12 +168,18 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
         )
         (run.flagged.add if flagged else run.flagged.discard)(item_id)
     left, right = st.columns(2)
-    if left.button("← Previous", disabled=run.current == 0):
-        run.current -= 1
-        st.rerun()
-    if right.button("Next →", disabled=run.current == len(items) - 1):
-        run.current += 1
-        st.rerun()
+    left.button(
+        "← Previous",
+        disabled=run.current == 0,
+        on_click=_go,
+        args=(run, nav_key, run.current - 1),
+    )
+    right.button(
+        "Next →",
+        disabled=run.current == len(items) - 1,
+        on_click=_go,
+        args=(run, nav_key, run.current + 1),
+    )
     answered = sum(1 for k, i in items if k == "question" and i in run.answers)
     total = sum(1 for k, _ in items if k == "question")
     with st.popover("Submit the exam", use_container_width=True):
@@ -180,6 +187,13 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
         if st.button("Submit now", type="primary"):
             _submit(ctx, run)
             st.rerun()
+
+
+def _go(run: ExamRun, nav_key: str, index: int) -> None:
+    """Previous/Next move the item pills too (a callback: it runs before they are drawn),
+    so the pills never pull the learner back to the item they last clicked."""
+    run.current = index
+    st.session_state[nav_key] = index
 
 
 def _submit(ctx: Context, run: ExamRun) -> None:
@@ -218,6 +232,18 @@ def _submit(ctx: Context, run: ExamRun) -> None:
     record.exam_submitted(ctx.store, run.attempt_id, ctx.profile, answers, labs)
 
 
+def item_title(ctx: Context, kind: str, item_id: str, width: int = 70) -> str:
+    """An exam item as the learner saw it: the lab's title, or the start of the question."""
+    if kind == "lab":
+        lab = ctx.catalog.labs.get(item_id)
+        return f"Lab: {lab.spec.title}" if lab else f"Lab: {item_id}"
+    question = ctx.catalog.question(item_id)
+    if question is None:
+        return item_id
+    first = " ".join(question.prompt.split())
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
 def _review(ctx: Context, run: ExamRun) -> None:
     result = run.result
     assert result is not None
@@ -229,7 +255,7 @@ def _review(ctx: Context, run: ExamRun) -> None:
     )
     for n, item in enumerate(result.items, 1):
         with st.expander(
-            f"{n}. {'Lab ' if item.kind == 'lab' else ''}{item.id} · {item.points:g}/{item.weight:g}"
+            f"{n}. {item_title(ctx, item.kind, item.id)} · {item.points:g}/{item.weight:g}"
             + (" · ⚑" if item.id in run.flagged else ""),
             expanded=item.fraction < 1,
         ):

@@ -364,10 +364,30 @@ def test_exam_timing_out_submits_what_was_answered(course: Path) -> None:
     assert any("Time is up" in w.value for w in at.warning)
     [result] = [m for m in at.metric if m.label == "Result"]
     assert result.value == "2 / 3 (67%)"
+    assert [e.label for e in at.expander] == [
+        "1. What runs containers? · 2/2",
+        "2. The KubernetesExecutor needs a pod template container named base. · 0/1",
+    ]
     attempts = ProgressStore(make_engine()).attempts("learner")
     assert [(a.kind, a.quiz_id, a.answered, a.score) for a in attempts] == [
         ("exam", "quick", 1, 2.0)
     ]
+
+
+def test_exam_next_and_previous_move_between_items(course: Path) -> None:
+    at = app("exam")
+    next(b for b in at.button if b.label == "Start the exam").click().run()
+    assert "What runs containers?" in texts(at)
+    next(b for b in at.button if b.label == "Next →").click().run()
+    assert not at.exception
+    assert at.session_state["exam_run"].current == 1
+    assert "What runs containers?" not in texts(at)
+    assert at.get("button_group")[0].value == 1  # the item pills follow
+    next(b for b in at.button if b.label == "← Previous").click().run()
+    assert "What runs containers?" in texts(at)
+    at.get("button_group")[0].set_value(1).run()  # and a pill still jumps
+    assert at.session_state["exam_run"].current == 1
+    assert not at.warning
 
 
 def test_timer_colour_changes_at_15_5_and_1_minutes() -> None:
