@@ -155,3 +155,22 @@ def test_captions_meet_the_contrast_minimum(app_url: str, page: Page) -> None:
     under, _ = parse(background)
     shown = blend(text, alpha * opacity, under)
     assert contrast(shown, under) >= 4.5, (colour, opacity, background)
+
+
+def test_progress_charts_the_lesson_checks_by_day_under_their_titles(
+    app_url: str, page: Page
+) -> None:
+    page.goto(f"{app_url}/03-order")
+    frame = _sortable(page)
+    expect(frame.locator(".sortable-item")).to_have_count(3)
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Your answer:")).to_be_visible(timeout=15_000)
+    page.goto(f"{app_url}/progress")
+    expect(page.get_by_role("heading", name="Scores over time")).to_be_visible(timeout=30_000)
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    expect(chart).to_be_visible(timeout=15_000)
+    labels = chart.locator("svg text")
+    expect(labels.filter(has_text="Lesson check: Ordering and mistakes")).to_have_count(1)
+    expect(labels.filter(has_text=re.compile(r"^Day$"))).to_have_count(1)
+    expect(labels.filter(has_text=re.compile(r"^\d{1,2} [A-Z][a-z]{2}$")).first).to_be_attached()
+    screenshot(page, "progress-by-day")

@@ -85,7 +85,9 @@ def scores_chart(frame: pd.DataFrame) -> alt.Chart:
                 "mean(score %):Q", title="Score % (mean that day)", scale=alt.Scale(domain=[0, 100])
             ),
             color=alt.Color(
-                "activity:N", title=None, legend=alt.Legend(orient="bottom", columns=1)
+                "activity:N",
+                title=None,
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip("activity:N"),
@@ -158,7 +160,7 @@ def _mastery(ctx: Context) -> None:
         .mark_bar()
         .encode(
             x=alt.X("mastery %:Q", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y("lesson:N", sort="-x"),
+            y=alt.Y("lesson:N", sort="-x", axis=alt.Axis(labelLimit=360)),
             tooltip=["lesson", "mastery %"],
         )
     )
