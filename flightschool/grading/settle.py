@@ -45,7 +45,7 @@ WATCHED = (
     ("apps/v1", "StatefulSet"),
     ("batch/v1", "Job"),
 )
-QUIET = 0.3  # nothing changed for this long, on top of everything being at rest
+QUIET = 0.15  # nothing changed for this long, on top of everything being at rest
 POLL = 0.1
 
 
