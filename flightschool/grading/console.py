@@ -20,6 +20,7 @@ from flightschool.cluster import toolchain
 from flightschool.cluster.backend import Backend
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.content.labs import Lab
+from flightschool.core.errors import InputProblem
 from flightschool.core.paths import data_dir
 from flightschool.core.proc import ToolError, stream
 from flightschool.grading import session
@@ -132,7 +133,7 @@ _FILE_FLAGS = {"-f", "--filename", "-k", "--kustomize", "--values"}
 _FILE_OUTPUTS = ("go-template-file=", "jsonpath-file=", "custom-columns-file=", "template-file=")
 
 
-class Refused(ValueError):
+class Refused(InputProblem, ValueError):
     """The line cannot run in the console; the message says why and what does."""
 
 
