@@ -69,7 +69,6 @@ def apply_button(lab: Lab, backend: Backend, key: str) -> None:
         disabled=not target.exists(),
         help="Apply your files as you (like `kubectl apply -f .`) and watch the cluster; "
         "nothing is graded.",
-        icon=":material/upload:",
     ):
         if not saved():
             return

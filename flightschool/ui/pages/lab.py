@@ -204,7 +204,7 @@ def _workbench(ctx: Context, lab: Lab, backend: Backend) -> None:
         checking = st.button("Check my work", type="primary", key="lab_check")
     if dag:
         with actions[1]:
-            running = st.button("Run the DAG", key="dag_run", icon=":material/play_arrow:")
+            running = st.button("Run the DAG", key="dag_run")
     else:
         running = False
     with actions[-1]:

@@ -49,5 +49,5 @@ def test_no_traceback_no_failure_to_show() -> None:
 
 
 def test_a_traceback_without_the_learners_file_still_names_the_error() -> None:
-    found = find(RUN[1:4] + ["RuntimeError: no executor"], "pipeline.py")
+    found = find([*RUN[1:4], "RuntimeError: no executor"], "pipeline.py")
     assert (found.frame, found.error) == ("", "RuntimeError: no executor")
