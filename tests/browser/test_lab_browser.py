@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,9 +39,10 @@ def _open_lab(page: Page, url: str, lab: str, heading: str) -> None:
 
 
 def _start(page: Page) -> None:
-    start = page.get_by_role("button", name="Start lab")
-    if start.count():
-        start.click()
+    either = page.get_by_role("button", name=re.compile("^(Start lab|Re-apply lab setup)$"))
+    expect(either).to_be_visible(timeout=15_000)
+    if either.inner_text().strip() == "Start lab":
+        either.click()
     expect(_console(page)).to_be_visible(timeout=30_000)
 
 
@@ -136,6 +138,8 @@ def test_nothing_covers_the_reset_button(lab_app: str, browser: Browser, width: 
         _open_lab(page, lab_app, "lab-03-scheduling-gpu", "Node pools, taints and GPUs")
         reset = page.get_by_role("button", name="Reset lab")
         expect(reset).to_be_visible()
+        # the whole page drawn (the README's table included) before anything is measured
+        expect(page.get_by_role("heading", name="Hints")).to_be_visible(timeout=15_000)
         reset.scroll_into_view_if_needed()
         box = reset.bounding_box()
         assert box is not None

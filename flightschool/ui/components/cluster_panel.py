@@ -8,6 +8,7 @@ logs run kubectl as the learner, once per click, like the console."""
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import pandas as pd
@@ -51,15 +52,12 @@ def render(lab: Lab, backend: Backend, scope: str) -> None:
         with events_tab:
             if events:
                 # a static table wraps long text: every message is shown whole
-                st.table(pd.DataFrame(newest_events(events, EVENTS)).set_index("last seen"))
+                st.table(_plain(pd.DataFrame(newest_events(events, EVENTS))).set_index("last seen"))
             else:
                 st.caption("No events yet.")
         with nodes_tab:
-            st.dataframe(
-                pd.DataFrame([node_row(n) for n in nodes]),
-                hide_index=True,
-                use_container_width=True,
-            )
+            # a few nodes: a static table shows labels and taints whole
+            st.table(_plain(pd.DataFrame([node_row(n) for n in nodes])).set_index("node"))
         st.caption(f"Refreshed every {REFRESH_SECONDS} s.")
 
     live()
@@ -95,4 +93,13 @@ def _pod_detail(lab: Lab, backend: Backend, pods: list[tuple[str, str]], detail_
     shown = st.session_state.get(detail_key)
     if shown:
         command, text = shown
-        st.code(f"$ {command}\n{text}", language=None)
+        st.code(f"$ {command}\n{text}", language=None, wrap_lines=True)
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A static table renders its cells as Markdown: escape them, so a message's `__init__`
+    or a lone "-" shows as written."""
+    return frame.map(lambda v: _MARKDOWN.sub(r"\\\1", v) if isinstance(v, str) else v)

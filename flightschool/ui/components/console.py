@@ -45,9 +45,14 @@ export default function (component) {
     parentElement.appendChild(row);
   }
   input.placeholder = (data && data.placeholder) || "kubectl get pods";
-  const history = (data && data.history) || [];
-  let position = history.length;
-  let draft = "";
+  // The history lives on the input: the page's copy reaches the browser one command late
+  // (a line becomes history while the page that received it is still running).
+  if (!input.fsHistory) {
+    input.fsHistory = ((data && data.history) || []).slice();
+    input.fsPosition = input.fsHistory.length;
+    input.fsDraft = "";
+  }
+  const history = input.fsHistory;
   const toEnd = () => {
     const end = input.value.length;
     requestAnimationFrame(() => input.setSelectionRange(end, end));
@@ -57,23 +62,26 @@ export default function (component) {
       event.preventDefault();
       const line = input.value.trim();
       if (line) {
+        if (history[history.length - 1] !== line) history.push(line);
         input.value = "";
-        position = history.length;
+        input.fsPosition = history.length;
+        input.fsDraft = "";
         setTriggerValue("line", line);
       }
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
-      if (position === history.length) draft = input.value;
-      if (position > 0) {
-        position -= 1;
-        input.value = history[position];
+      if (input.fsPosition === history.length) input.fsDraft = input.value;
+      if (input.fsPosition > 0) {
+        input.fsPosition -= 1;
+        input.value = history[input.fsPosition];
         toEnd();
       }
     } else if (event.key === "ArrowDown") {
       event.preventDefault();
-      if (position < history.length) {
-        position += 1;
-        input.value = position === history.length ? draft : history[position];
+      if (input.fsPosition < history.length) {
+        input.fsPosition += 1;
+        input.value =
+          input.fsPosition === history.length ? input.fsDraft : history[input.fsPosition];
         toEnd();
       }
     }
@@ -149,7 +157,9 @@ def _run(lab: Lab, backend: Backend, line: str, live: DeltaGenerator) -> Entry:
     def on_line(text: str) -> None:
         lines.append(text)
         if len(lines) % 10 == 1:
-            live.code(f"$ {line}\n" + "\n".join(lines[-SHOWN_LINES:]), language=None)
+            live.code(
+                f"$ {line}\n" + "\n".join(lines[-SHOWN_LINES:]), language=None, wrap_lines=True
+            )
 
     live.code(f"$ {line}\n…", language=None)
     try:
@@ -178,4 +188,4 @@ def _show(entry: Entry) -> None:
         st.code(f"$ {entry.line}", language=None)
         st.warning(entry.output, icon=":material/block:")
         return
-    st.code(f"$ {entry.line}\n" + "\n".join(lines), language=None)
+    st.code(f"$ {entry.line}\n" + "\n".join(lines), language=None, wrap_lines=True)

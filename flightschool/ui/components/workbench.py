@@ -4,9 +4,12 @@ outcome or the API's answer at its file:line)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from flightschool.cluster.backend import Backend
 from flightschool.content.labs import Lab
@@ -48,6 +51,32 @@ def file_editors(lab: Lab) -> bool:
     return True
 
 
+def requested(action: str, clicked: bool) -> bool:
+    """True from the click until the action has run to its end. An edit the browser reports
+    just after a click (the editor's pause-in-typing event) starts a new run of the page,
+    which stops the one the click started: the newer run then does the action, with the
+    newer text."""
+    flag = f"pending:{action}"
+    if clicked:
+        st.session_state[flag] = True
+    return bool(st.session_state.get(flag))
+
+
+@contextmanager
+def performing(action: str) -> Iterator[None]:
+    """Around an action started by `requested`: done (or failed) ends the request; a run
+    stopped by a newer one leaves it to that run."""
+    flag = f"pending:{action}"
+    try:
+        yield
+    except ScriptControlException:
+        raise
+    except BaseException:
+        st.session_state.pop(flag, None)
+        raise
+    st.session_state.pop(flag, None)
+
+
 def saved() -> bool:
     """Every editor's text on disk before an action reads the files; False (and the reason
     shown) when a save failed, so nothing runs on an older version than the one shown."""
@@ -57,29 +86,38 @@ def saved() -> bool:
     return not problems
 
 
-def apply_button(lab: Lab, backend: Backend, key: str) -> None:
-    """Apply for a manifests lab: the result stays on the page until the next Apply."""
+def apply_button(lab: Lab, key: str) -> bool:
+    """Apply's button for a manifests lab (False, no button, for a files lab)."""
+    if not manifests_lab(lab):
+        return False
+    return st.button(
+        "Apply",
+        key=f"apply:{key}",
+        disabled=not session.workspace(lab).exists(),
+        help="Apply your files as you (like `kubectl apply -f .`) and watch the cluster; "
+        "nothing is graded.",
+    )
+
+
+def apply_results(lab: Lab, backend: Backend, key: str, clicked: bool) -> None:
+    """Apply when asked; the outcome stays on the page until the next Apply."""
     if not manifests_lab(lab):
         return
     target = session.workspace(lab)
     result_key = f"applied:{key}"
-    if st.button(
-        "Apply",
-        key=f"apply:{key}",
-        disabled=not target.exists(),
-        help="Apply your files as you (like `kubectl apply -f .`) and watch the cluster; "
-        "nothing is graded.",
-    ):
-        if not saved():
-            return
-        try:
-            with st.spinner("Applying your files…"):
-                st.session_state[result_key] = apply_workspace(lab, backend, target)
-        except SubmissionError as exc:
-            st.session_state[result_key] = Applied(errors=list(exc.errors))
-        except (EnvironmentProblem, InputProblem) as exc:
-            st.session_state.pop(result_key, None)
-            st.error(f"Nothing was applied: {exc}")
+    if requested(f"apply:{key}", clicked):
+        with performing(f"apply:{key}"):
+            if not saved():
+                return
+            try:
+                with st.spinner("Applying your files…"):
+                    st.session_state[result_key] = apply_workspace(lab, backend, target)
+            except SubmissionError as exc:
+                st.session_state[result_key] = Applied(errors=list(exc.errors))
+            except (EnvironmentProblem, InputProblem) as exc:
+                st.session_state.pop(result_key, None)
+                st.error("Nothing was applied:", icon=":material/error:")
+                st.code(str(exc), language=None, wrap_lines=True)
     result: Applied | None = st.session_state.get(result_key)
     if result is not None:
         show_applied(result, target)
@@ -93,7 +131,7 @@ def show_applied(result: Applied, root: Path) -> None:
             + f"   ({c.where(root)})"
             for c in result.changes
         ]
-        st.code("\n".join(lines), language=None)
+        st.code("\n".join(lines), language=None, wrap_lines=True)
     if result.errors:
         source_errors(result.errors, root, "Not applied:")
     elif result.changes:

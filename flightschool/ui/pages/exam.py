@@ -185,7 +185,7 @@ def _lab_item(lab: Lab, run: ExamRun) -> None:
     scope = f"exam:{run.attempt_id}:{lab.id}"
     if not workbench.file_editors(lab):
         return
-    workbench.apply_button(lab, backend, scope)
+    workbench.apply_results(lab, backend, scope, workbench.apply_button(lab, scope))
     if not backend.ready():
         st.caption("The lab cluster is not running: start it from a lab page.")
         return

@@ -22,6 +22,7 @@ from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.core.yamlpos import SourceError
 from flightschool.dags import failure
 from flightschool.grading import session
+from flightschool.grading.apply import manifests_lab
 from flightschool.grading.helm import chart_path
 from flightschool.grading.report import Report
 from flightschool.grading.submit import SubmissionError
@@ -39,7 +40,8 @@ def render(ctx: Context, lab_id: str) -> None:
     )
     backend = get_backend()
     left, right = st.columns([3, 2], gap="large")
-    with left:
+    st.html(_README_CSS)
+    with left, st.container(key="lab_readme"):
         try:
             st.markdown(_without_title(textfiles.read(lab.readme)))
         except textfiles.TextFileError as exc:
@@ -70,6 +72,15 @@ def render(ctx: Context, lab_id: str) -> None:
     cluster_panel.render(lab, backend, f"lab:{lab.id}")
     _hints(ctx, lab)
     _solution(ctx, lab)
+
+
+# A README's wide table or code block scrolls inside its own column instead of spilling
+# over the controls beside it (the Reset button).
+_README_CSS = """<style>
+.st-key-lab_readme { min-width: 0; overflow-x: hidden; }
+.st-key-lab_readme table { display: block; max-width: 100%; overflow-x: auto; }
+.st-key-lab_readme pre { max-width: 100%; overflow-x: auto; }
+</style>"""
 
 
 def _without_title(markdown: str) -> str:
@@ -199,19 +210,22 @@ def _workbench(ctx: Context, lab: Lab, backend: Backend) -> None:
     if not workbench.file_editors(lab):
         return
     dag = lab.spec.airflow is not None and lab.spec.airflow.action == "test"
-    actions = st.columns(3 if dag else 2)
-    with actions[0]:
-        checking = st.button("Check my work", type="primary", key="lab_check")
-    if dag:
-        with actions[1]:
-            running = st.button("Run the DAG", key="dag_run")
+    check, second, third, _ = st.columns([1.2, 1, 1, 3])
+    checking = check.button("Check my work", type="primary", key="lab_check")
+    with second:
+        applying = workbench.apply_button(lab, f"lab:{lab.id}")
+    with third if manifests_lab(lab) else second:
+        running = dag and st.button("Run the DAG", key="dag_run")
+    workbench.apply_results(lab, backend, f"lab:{lab.id}", applying)
+    if workbench.requested(f"run:{lab.id}", running):
+        with workbench.performing(f"run:{lab.id}"):
+            if workbench.saved():
+                _dag_runner(ctx, lab, backend)
+    if workbench.requested(f"check:{lab.id}", checking):
+        with workbench.performing(f"check:{lab.id}"):
+            _grading(ctx, lab, backend, workbench.saved())
     else:
-        running = False
-    with actions[-1]:
-        workbench.apply_button(lab, backend, f"lab:{lab.id}")
-    if running and workbench.saved():
-        _dag_runner(ctx, lab, backend)
-    _grading(ctx, lab, backend, checking and workbench.saved())
+        _grading(ctx, lab, backend, False)
 
 
 def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
