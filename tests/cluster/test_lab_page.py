@@ -8,6 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.content.catalog import load_catalog
+from flightschool.core.paths import project_root
 from flightschool.progress.db import make_engine
 from flightschool.progress.store import ProgressStore
 from tests.conftest import ROOT
@@ -117,3 +119,23 @@ def test_a_dag_that_does_not_import_names_its_line(dag_lab: Path) -> None:
     assert calls, "the starter's DAG is no longer built by a k8s_dag() call"
     # Python reports the error where the decorated function is called
     assert f"pipeline.py:{calls[0]}" in texts and "schedule_interval" in texts
+
+
+def test_an_exam_lab_item_can_apply_and_look_but_is_not_graded(on_cluster: Path) -> None:
+    """In an exam, a lab item has the editor, Apply, the console and the cluster view;
+    Apply shows what it did, and no score appears before the exam is submitted."""
+    at = AppTest.from_function(_open, args=("exam",), default_timeout=90).run()
+    at.selectbox(key="exam_pick").set_value("kpo-executor-30").run()
+    next(b for b in at.button if b.label == "Start the exam").click().run()
+    assert not at.exception
+    exam = load_catalog(project_root()).exams["kpo-executor-30"]
+    run = at.session_state["exam_run"]
+    at.session_state[f"exam_nav:{run.attempt_id}"] = len(exam.spec.questions)  # the lab
+    at.run()
+    assert not at.exception
+    [apply] = [b for b in at.button if b.label == "Apply"]
+    apply.click().run()
+    assert not at.exception
+    assert any("created" in c.value and "pod/extract" in c.value for c in at.code)
+    assert not [m for m in at.metric if m.label == "Score"]
+    assert not [b for b in at.button if b.label == "Check my work"]
