@@ -5,6 +5,7 @@ where applying and looking are allowed but no check runs before the exam is subm
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,13 @@ def _namespace(doc: Document, names: dict[str, str], default: str) -> str | None
     return names.get(given, given) if given else default
 
 
+_VOLATILE = ("resourceVersion", "managedFields", "generation")
+
+
 def _version(kube: Kube, doc: Document, names: dict[str, str], default: str) -> str | None:
-    """The object's resourceVersion now, or None when it does not exist (or cannot be
-    read: the apply itself will say why)."""
+    """What the learner's apply can change in the object now (everything but its status and
+    the bookkeeping a status update also moves), or None when it does not exist (or cannot
+    be read: the apply itself will say why). A pod that only progressed is unchanged."""
     body: dict[str, Any] = doc.body
     meta = body.get("metadata") or {}
     name = meta.get("name")
@@ -109,4 +114,8 @@ def _version(kube: Kube, doc: Document, names: dict[str, str], default: str) -> 
         return None
     if found is None:
         return None
-    return str((found.get("metadata") or {}).get("resourceVersion", ""))
+    kept = {k: v for k, v in found.items() if k != "status"}
+    kept["metadata"] = {
+        k: v for k, v in (found.get("metadata") or {}).items() if k not in _VOLATILE
+    }
+    return json.dumps(kept, sort_keys=True, default=str)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.kube import wait_until
 from flightschool.content.catalog import load_catalog
 from flightschool.content.labs import Lab
 from flightschool.core.paths import project_root
@@ -35,6 +36,18 @@ def test_created_then_unchanged_then_configured(lab: Lab, embedded: EmbeddedClus
         ("Pod", "extract", "created", 1)
     ]
     assert first.changes[0].namespace == session.namespace_map(lab, embedded)["lab-first-pod"]
+    # the pod runs to completion meanwhile: a status that moved is not a change of the learner's
+    namespace = first.changes[0].namespace
+    assert wait_until(
+        lambda: (
+            (
+                (embedded.client().get("v1", "Pod", "extract", namespace) or {}).get("status", {})
+            ).get("phase")
+            in ("Succeeded", "Failed", "Running")
+        ),
+        30,
+        0.2,
+    )
     again = apply_workspace(lab, embedded)
     assert [c.action for c in again.changes] == ["unchanged"]
     pod = session.workspace(lab) / "pod.yaml"
