@@ -389,10 +389,12 @@ def run_line(
     line: str,
     on_line: Callable[[str], None] | None = None,
     timeout: float = TIMEOUT,
+    workspace: Path | None = None,
 ) -> Outcome:
-    """Check and run one typed line in this lab as the learner. Raises Refused for a line
-    the console does not run, and the environment errors when the cluster is not ready."""
-    workspace = session.workspace(lab)
+    """Check and run one typed line in this lab as the learner, in `workspace` (the
+    practice one by default; an exam passes its own copy). Raises Refused for a line the
+    console does not run, and the environment errors when the cluster is not ready."""
+    workspace = workspace or session.workspace(lab)
     if not workspace.is_dir():
         raise Refused("Start the lab first: the console works in your copy of the lab files.")
     roots: list[Path] = []

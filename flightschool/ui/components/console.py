@@ -9,6 +9,7 @@ what a terminal user's fingers expect."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from streamlit.components.v2 import component
@@ -120,8 +121,9 @@ def _state(scope: str) -> tuple[list[str], list[Entry]]:
     return history, transcript
 
 
-def render(lab: Lab, backend: Backend, scope: str) -> None:
-    """The console for one lab. `scope` keeps separate histories (the lab page, an exam)."""
+def render(lab: Lab, backend: Backend, scope: str, folder: Path | None = None) -> None:
+    """The console for one lab, working in `folder` (the practice workspace by default; an
+    exam passes its own copy). `scope` keeps separate histories (the lab page, an exam)."""
     history, transcript = _state(scope)
     head, clear = st.columns([5, 1], vertical_alignment="center")
     head.caption(
@@ -144,14 +146,14 @@ def render(lab: Lab, backend: Backend, scope: str) -> None:
     if not history or history[-1] != line:
         history.append(line)
         del history[:-HISTORY]
-    entry = _run(lab, backend, str(line), live)
+    entry = _run(lab, backend, str(line), live, folder)
     transcript.append(entry)
     del transcript[:-TRANSCRIPT]
     with live.container():  # above the prompt, where the next run shows it too
         _show(entry)
 
 
-def _run(lab: Lab, backend: Backend, line: str, live: DeltaGenerator) -> Entry:
+def _run(lab: Lab, backend: Backend, line: str, live: DeltaGenerator, folder: Path | None) -> Entry:
     lines: list[str] = []
 
     def on_line(text: str) -> None:
@@ -163,7 +165,7 @@ def _run(lab: Lab, backend: Backend, line: str, live: DeltaGenerator) -> Entry:
 
     live.code(f"$ {line}\n…", language=None)
     try:
-        outcome = console.run_line(lab, backend, line, on_line=on_line)
+        outcome = console.run_line(lab, backend, line, on_line=on_line, workspace=folder)
     except console.Refused as exc:
         return Entry(line, str(exc), "refused")
     except EnvironmentProblem as exc:

@@ -23,8 +23,8 @@ from flightschool.ui.components import editor
 EDITABLE = (".yaml", ".yml", ".py", ".cfg", ".ini", ".txt", ".json", ".toml")
 
 
-def lab_files(lab: Lab) -> list[Path]:
-    target = session.workspace(lab)
+def lab_files(lab: Lab, folder: Path | None = None) -> list[Path]:
+    target = folder or session.workspace(lab)
     if lab.spec.files:
         return [target / name for name in lab.spec.files if (target / name).is_file()]
     return sorted(
@@ -34,13 +34,14 @@ def lab_files(lab: Lab) -> list[Path]:
     )
 
 
-def file_editors(lab: Lab) -> bool:
-    """A tab per lab file; False when there is nothing to edit yet."""
-    target = session.workspace(lab)
+def file_editors(lab: Lab, folder: Path | None = None) -> bool:
+    """A tab per lab file (in the practice workspace, or `folder`: an exam's copy); False
+    when there is nothing to edit yet."""
+    target = folder or session.workspace(lab)
     if not target.exists():
         st.info("Start the lab to get your own copy of the starter files.")
         return False
-    files = lab_files(lab)
+    files = lab_files(lab, target)
     if not files:
         st.caption("No editable files in your workspace.")
         return False
@@ -86,24 +87,26 @@ def saved() -> bool:
     return not problems
 
 
-def apply_button(lab: Lab, key: str) -> bool:
+def apply_button(lab: Lab, key: str, folder: Path | None = None) -> bool:
     """Apply's button for a manifests lab (False, no button, for a files lab)."""
     if not manifests_lab(lab):
         return False
     return st.button(
         "Apply",
         key=f"apply:{key}",
-        disabled=not session.workspace(lab).exists(),
+        disabled=not (folder or session.workspace(lab)).exists(),
         help="Apply your files as you (like `kubectl apply -f .`) and watch the cluster; "
         "nothing is graded.",
     )
 
 
-def apply_results(lab: Lab, backend: Backend, key: str, clicked: bool) -> None:
+def apply_results(
+    lab: Lab, backend: Backend, key: str, clicked: bool, folder: Path | None = None
+) -> None:
     """Apply when asked; the outcome stays on the page until the next Apply."""
     if not manifests_lab(lab):
         return
-    target = session.workspace(lab)
+    target = folder or session.workspace(lab)
     result_key = f"applied:{key}"
     if requested(f"apply:{key}", clicked):
         with performing(f"apply:{key}"):
