@@ -40,6 +40,9 @@ def on_cluster(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.Mo
 def test_start_edit_check_and_hints_are_recorded(on_cluster: Path) -> None:
     at = AppTest.from_function(_open, args=("lab:01-first-pod",), default_timeout=60).run()
     assert not at.exception
+    # hints and the solution wait until the lab is started
+    assert not [b for b in at.button if b.label.startswith("Show hint")]
+    assert not [e for e in at.expander if e.label == "Show solution"]
     [start] = [b for b in at.button if b.label == "Start lab"]
     start.click().run()
     assert (on_cluster / "pod.yaml").exists()
@@ -55,6 +58,9 @@ def test_start_edit_check_and_hints_are_recorded(on_cluster: Path) -> None:
     assert not at.exception
     [score] = [m for m in at.metric if m.label == "Score"]
     assert score.value == "8 / 8"
+    # each verdict streamed into the grading box, then the way on after a pass
+    assert ":material/check_circle: The pod ran to completion" in [m.value for m in at.markdown]
+    assert any("On to the next lab" in s.value for s in at.success)
 
     [hint] = [b for b in at.button if b.label.startswith("Show hint 1")]
     hint.click().run()

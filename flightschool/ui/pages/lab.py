@@ -24,9 +24,10 @@ from flightschool.dags import failure
 from flightschool.grading import session
 from flightschool.grading.apply import manifests_lab
 from flightschool.grading.helm import chart_path
-from flightschool.grading.report import Report
+from flightschool.grading.report import CheckResult, Report
 from flightschool.grading.submit import SubmissionError
 from flightschool.progress import record
+from flightschool.ui import nav
 from flightschool.ui.components import cluster_panel, console, editor, workbench
 from flightschool.ui.state import Context
 
@@ -61,9 +62,9 @@ def render(ctx: Context, lab_id: str) -> None:
         return
     if not session.workspace(lab).exists():
         st.info(
-            "Start the lab to get your own copy of the starter files, a console and the cluster view."
+            "Start the lab to get your own copy of the starter files, a console and the "
+            "cluster view. Hints and the solution come after you have started."
         )
-        _hints(ctx, lab)
         return
     _workbench(ctx, lab, backend)
     st.subheader("Console")
@@ -307,10 +308,20 @@ def _grading(ctx: Context, lab: Lab, backend: Backend, clicked: bool) -> None:
     problems: list[SourceError] = []
     trouble = ""
     if clicked:
-        with st.status("Grading your work…", expanded=lab.spec.submission == "files") as box:
+        with st.status("Grading your work…", expanded=True) as box:
+
+            def on_result(result: CheckResult) -> None:
+                """Each check's verdict as soon as it is known, before the full report."""
+                mark = ":material/check_circle:" if result.passed else ":material/cancel:"
+                box.markdown(f"{mark} {_plain(result.title)}")
+
             try:
                 fresh = session.check(
-                    lab, backend, target, on_output=lambda line: box.write(_short(line))
+                    lab,
+                    backend,
+                    target,
+                    progress=on_result,
+                    on_output=lambda line: box.write(_short(line)),
                 )
             except SubmissionError as exc:
                 box.update(label="Your files could not be graded", state="error")
@@ -347,6 +358,20 @@ def _grading(ctx: Context, lab: Lab, backend: Backend, clicked: bool) -> None:
     if report is None:
         return
     show_report(report)
+    if report.passed:
+        _next_lab(ctx, lab)
+
+
+def _next_lab(ctx: Context, lab: Lab) -> None:
+    """After a pass, the way on: the next lab in course order, or the course's end."""
+    order = list(ctx.catalog.labs)
+    following = order[order.index(lab.id) + 1 :] if lab.id in order else []
+    if following:
+        upcoming = ctx.catalog.labs[following[0]]
+        st.success("Passed. On to the next lab:", icon=":material/celebration:")
+        nav.link(f"lab:{upcoming.id}", upcoming.spec.title, icon=":material/arrow_forward:")
+    else:
+        st.success("Passed: that was the last lab of the course.", icon=":material/celebration:")
 
 
 def show_report(report: Report) -> None:
