@@ -116,3 +116,10 @@ def sidebar(who: Identity) -> None:
         role = "instructor" if who.instructor else "learner"
         st.caption(f"Signed in as **{who.learner}** ({role})")
         st.button("Sign out", key="sign_out", on_click=sign_out)
+
+
+def current_learner() -> str | None:
+    """The signed-in learner's id for lab namespaces and files (None in personal mode):
+    read from the session in every component and fragment, never from the URL."""
+    who: Identity | None = st.session_state.get(KEY)
+    return who.learner if who is not None else None

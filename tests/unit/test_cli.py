@@ -146,3 +146,67 @@ def test_workshop_commands_refuse_sqlite_in_workshop_mode() -> None:
     assert result.returncode == 2
     assert "workshop mode needs PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_interview_score_puts_the_misconception_first_with_its_sentence(
+    tmp_path: Path,
+) -> None:
+    answer = tmp_path / "answer.md"
+    answer.write_text(
+        "CPU over its limit is OOM-killed, while memory over its limit is throttled. "
+        "Requests are what the scheduler reserves.\n"
+    )
+    question = "iv-resources-scheduling-requests-limits"
+    result = cli("interview", "score", question, "--answer-file", str(answer), "--json")
+    assert result.returncode == 0, result.stderr
+    scored = json.loads(result.stdout)
+    assert {m["id"] for m in scored["misconceptions"]} == {"cpu-oom", "memory-throttled"}
+    assert scored["misconceptions"][0]["evidence"].startswith("CPU over its limit is OOM-killed")
+    found = {p["id"]: p["evidence"] for p in scored["key_points"] if p["found"]}
+    assert found == {"requests-scheduling": "Requests are what the scheduler reserves."}
+    assert scored["coverage"] == 0.0
+    text = cli("interview", "score", question, "--answer-file", str(answer)).stdout
+    assert text.index("WRONG") < text.index("MISSED") < text.index("FOUND")
+
+
+def test_content_ledger_names_sources_without_a_ledger(course: Path) -> None:
+    result = cli("content", "ledger", "--json", env={"FLIGHTSCHOOL_CONTENT_DIR": str(course)})
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["claims"] == 0
+    assert {
+        "source": "lessons/01-basics.md",
+        "message": "lessons/01-basics.md has no ledger: create ledger/lessons/01-basics.yaml "
+        "(`flightschool content ledger --stub lessons/01-basics.md` prints one to fill in) "
+        f"with the claims of its {_items(course, 'lessons/01-basics.md')} items",
+    } in report["problems"]
+
+
+def _items(course: Path, source: str) -> int:
+    from flightschool.content.ledger import course_items
+
+    return len(course_items(course, [source])[source])
+
+
+def test_a_filled_in_stub_is_counted_and_its_unproven_rows_named(course: Path) -> None:
+    env = {"FLIGHTSCHOOL_CONTENT_DIR": str(course)}
+    stub = cli("content", "ledger", "--stub", "lessons/01-basics.md", env=env)
+    assert stub.returncode == 0, stub.stderr
+    target = course / "ledger" / "lessons" / "01-basics.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(stub.stdout)
+    result = cli("content", "ledger", env=env)
+    assert result.returncode == 1
+    count = _items(course, "lessons/01-basics.md")
+    assert f"{count} claims, 0 proven (unproven {count})" in result.stdout
+    assert "ledger/lessons/01-basics.yaml:" in result.stdout
+    assert "'TODO': unproven: not yet checked" in result.stdout
+
+
+def test_content_ledger_refuses_an_unknown_source_or_chart(course: Path) -> None:
+    env = {"FLIGHTSCHOOL_CONTENT_DIR": str(course)}
+    unknown = cli("content", "ledger", "--stub", "lessons/99-nope.md", env=env)
+    assert unknown.returncode == 2
+    assert "lessons/99-nope.md is not a lesson, quiz bank or interview track" in unknown.stderr
+    chart = cli("content", "ledger", "--chart", str(course / "none.tgz"), env=env)
+    assert chart.returncode == 2 and "no chart at" in chart.stderr

@@ -5,6 +5,7 @@ is reviewed with its explanation and the lab checks. Lab namespaces are left as 
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,13 +14,16 @@ from typing import Any
 import streamlit as st
 
 from flightschool.cluster.factory import get_backend
+from flightschool.content.labs import Lab
 from flightschool.content.scoring import Outcome
 from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.grading import session
 from flightschool.grading.exam import ExamResult, score_exam
 from flightschool.grading.report import Report
 from flightschool.progress import record
+from flightschool.ui.components import cluster_panel, console, workbench
 from flightschool.ui.components.questions import ask, feedback
+from flightschool.ui.signin import current_learner
 from flightschool.ui.state import Context
 
 _RUN = "exam_run"
@@ -79,15 +83,18 @@ def _choose(ctx: Context) -> None:
     if spec.labs:
         st.caption(
             "Labs run on the lab cluster: start it on a lab page first. Their namespaces are reset when "
-            "the exam starts and left as they are afterwards."
+            "the exam starts and left as they are afterwards. The exam's lab files go to a folder "
+            "of their own: your practice files are kept as they are."
         )
     if st.button("Start the exam", type="primary"):
         for lab_entry in spec.labs:
             try:
+                lab = ctx.catalog.labs[lab_entry.id]
                 session.start(
-                    ctx.catalog.labs[lab_entry.id],
+                    lab,
                     get_backend(),
                     fresh_workspace=True,
+                    folder=session.exam_workspace(lab, ctx.learner),
                     learner=ctx.learner,
                 )
             except (EnvironmentProblem, InputProblem) as exc:
@@ -126,12 +133,13 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
         f"{'⚑ ' if item_id in run.flagged else ''}{i + 1}{' ✓' if item_id in run.answers else ''}"
         for i, (_, item_id) in enumerate(items)
     ]
+    nav_key = f"exam_nav:{run.attempt_id}"
+    st.session_state.setdefault(nav_key, run.current)
     chosen = st.pills(
         "Items (✓ answered, ⚑ flagged)",
         range(len(items)),
         format_func=labels.__getitem__,
-        default=run.current,
-        key=f"exam_nav:{run.attempt_id}",
+        key=nav_key,
     )
     if chosen is not None:
         run.current = int(chosen)
@@ -150,30 +158,24 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
                 ):
                     run.answers.pop(item_id)
         else:
-            lab = ctx.catalog.labs[item_id]
-            st.markdown(f"**Lab: {lab.spec.title}**")
-            st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
-            if lab.spec.submission == "files":
-                st.caption(
-                    f"Edit the files in your workspace `{session.workspace(lab, ctx.learner)}` "
-                    f"({', '.join(lab.spec.files)}). They are graded when you submit."
-                )
-            else:
-                st.caption(
-                    f"Work in your workspace `{session.workspace(lab, ctx.learner)}` and apply with kubectl "
-                    f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend(), ctx.learner)}`). The cluster state is graded when you submit."
-                )
+            _lab_item(ctx.catalog.labs[item_id], run)
         flagged = st.checkbox(
             "Flag for review", value=item_id in run.flagged, key=f"flag:{run.attempt_id}:{item_id}"
         )
         (run.flagged.add if flagged else run.flagged.discard)(item_id)
     left, right = st.columns(2)
-    if left.button("← Previous", disabled=run.current == 0):
-        run.current -= 1
-        st.rerun()
-    if right.button("Next →", disabled=run.current == len(items) - 1):
-        run.current += 1
-        st.rerun()
+    left.button(
+        "← Previous",
+        disabled=run.current == 0,
+        on_click=_go,
+        args=(run, nav_key, run.current - 1),
+    )
+    right.button(
+        "Next →",
+        disabled=run.current == len(items) - 1,
+        on_click=_go,
+        args=(run, nav_key, run.current + 1),
+    )
     answered = sum(1 for k, i in items if k == "question" and i in run.answers)
     total = sum(1 for k, _ in items if k == "question")
     with st.popover("Submit the exam", use_container_width=True):
@@ -183,14 +185,61 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             st.rerun()
 
 
+def _lab_item(lab: Lab, run: ExamRun) -> None:
+    """A lab inside the exam: the files, Apply, the console and the cluster view, as on the
+    Lab page, but no check runs before the exam is submitted."""
+    st.markdown(f"**Lab: {_plain(lab.spec.title)}**")
+    st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
+    folder = session.exam_workspace(lab, current_learner())
+    if lab.spec.submission == "files":
+        st.caption(
+            f"The exam's own copy of the files (`{folder}`, your practice files are kept) is "
+            "graded as it is when you submit the exam."
+        )
+    else:
+        st.caption(
+            f"Apply the exam's copy of the files (`{folder}`; your practice files are kept) and "
+            "look at the cluster as often as you like: the cluster's state is graded when you "
+            "submit the exam, not before."
+        )
+    backend = get_backend()
+    scope = f"exam:{run.attempt_id}:{lab.id}"
+    if not workbench.file_editors(lab, folder):
+        return
+    clicked = workbench.apply_button(lab, scope, folder)
+    workbench.apply_results(lab, backend, scope, clicked, folder)
+    if not backend.ready():
+        st.caption("The lab cluster is not running: start it from a lab page.")
+        return
+    with st.expander("Console", expanded=True):
+        console.render(lab, backend, scope, folder)
+    with st.expander("Your lab on the cluster, live", expanded=False):
+        cluster_panel.render(lab, backend, scope)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~-])", r"\\\1", text)
+
+
+def _go(run: ExamRun, nav_key: str, index: int) -> None:
+    """Previous/Next move the item pills too (a callback: it runs before they are drawn),
+    so the pills never pull the learner back to the item they last clicked."""
+    run.current = index
+    st.session_state[nav_key] = index
+
+
 def _submit(ctx: Context, run: ExamRun) -> None:
     exam = ctx.catalog.exams[run.exam_id]
     reports: dict[str, Report | str] = {}
+    workbench.saved()  # the files graded are those the editors show
     for lab_entry in exam.spec.labs:
         lab = ctx.catalog.labs[lab_entry.id]
         try:
+            folder = (
+                session.exam_workspace(lab, ctx.learner) if lab.spec.submission == "files" else None
+            )
             reports[lab.id] = session.check(
-                lab, get_backend(), None, visibility="exam", learner=ctx.learner
+                lab, get_backend(), folder, visibility="exam", learner=ctx.learner
             )
         except (EnvironmentProblem, InputProblem) as exc:
             reports[lab.id] = f"not graded: {exc}"
@@ -220,6 +269,18 @@ def _submit(ctx: Context, run: ExamRun) -> None:
     record.exam_submitted(ctx.store, run.attempt_id, ctx.profile, answers, labs)
 
 
+def item_title(ctx: Context, kind: str, item_id: str, width: int = 70) -> str:
+    """An exam item as the learner saw it: the lab's title, or the start of the question."""
+    if kind == "lab":
+        lab = ctx.catalog.labs.get(item_id)
+        return f"Lab: {lab.spec.title}" if lab else f"Lab: {item_id}"
+    question = ctx.catalog.question(item_id)
+    if question is None:
+        return item_id
+    first = " ".join(question.prompt.split())
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
 def _review(ctx: Context, run: ExamRun) -> None:
     result = run.result
     assert result is not None
@@ -231,7 +292,7 @@ def _review(ctx: Context, run: ExamRun) -> None:
     )
     for n, item in enumerate(result.items, 1):
         with st.expander(
-            f"{n}. {'Lab ' if item.kind == 'lab' else ''}{item.id} · {item.points:g}/{item.weight:g}"
+            f"{n}. {item_title(ctx, item.kind, item.id)} · {item.points:g}/{item.weight:g}"
             + (" · ⚑" if item.id in run.flagged else ""),
             expanded=item.fraction < 1,
         ):
@@ -241,8 +302,7 @@ def _review(ctx: Context, run: ExamRun) -> None:
                     continue
                 st.markdown(question.prompt)
                 if isinstance(item.detail, Outcome):
-                    st.caption(f"Your answer: {run.answers.get(item.id)}")
-                    feedback(question, item.detail)
+                    feedback(question, item.detail, run.answers.get(item.id))
                 else:
                     st.caption("Not answered." if not item.answered else str(item.detail))
                     st.markdown(question.explanation)

@@ -79,3 +79,23 @@ def test_cluster_scoped_setup_objects_are_each_learners_own() -> None:
     mine = {d.body["kind"]: d.body for d in session.own_setup_objects(docs, {}, None)}
     assert mine["PersistentVolume"]["metadata"]["name"] == "lab-kpo-dag-data"
     assert docs[1].body["metadata"]["name"] == "lab-kpo-dag-data"  # the lab's own untouched
+
+
+def test_an_exam_copy_never_touches_the_learners_practice_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "ws"))
+    lab = load_lab(ROOT / "labs" / "01-first-pod")
+    practice = session.copy_starter(lab, session.workspace(lab))
+    [edited] = [p for p in practice.rglob("*") if p.is_file()][:1]
+    edited.write_text("# the learner's own work\n")
+    exam = session.copy_starter(lab, session.exam_workspace(lab), fresh=True)
+    assert exam != practice and not exam.is_relative_to(practice)
+    assert edited.read_text() == "# the learner's own work\n"
+    exam_copy = exam / edited.relative_to(practice)
+    assert exam_copy.read_text() == (lab.starter / edited.relative_to(practice)).read_text()
+    exam_copy.write_text("exam answer\n")  # a second exam starts from the starter again
+    session.copy_starter(lab, session.exam_workspace(lab), fresh=True)
+    assert exam_copy.read_text() != "exam answer\n"
+    session.copy_starter(lab, session.workspace(lab))  # a practice start keeps edits
+    assert edited.read_text() == "# the learner's own work\n"
