@@ -71,13 +71,19 @@ def test_instructor_creates_learner_checks_instructor_sees_the_score(
     expect(learner_tab.get_by_role("link", name="Instructor dashboard")).to_have_count(0)
     expect(learner_tab.get_by_text("cluster ready")).to_be_visible(timeout=30_000)
     learner_tab.get_by_role("button", name="Start lab").click()
-    editor = learner_tab.locator("textarea").first
-    expect(editor).to_be_visible(timeout=20_000)
-    editor.fill((ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text())
-    learner_tab.get_by_role("button", name="Save").click()
-    expect(learner_tab.get_by_text("Saved pod.yaml")).to_be_visible(timeout=20_000)
+    expect(learner_tab.get_by_test_id("console-input")).to_be_visible(timeout=30_000)
+    ace = learner_tab.frame_locator('iframe[title="code_editor.code_editor"]').first.locator(
+        "textarea.ace_text-input"
+    )
+    expect(ace).to_be_attached(timeout=20_000)
+    ace.focus()
+    ace.press("Control+a")
+    ace.press("Delete")
+    learner_tab.keyboard.insert_text(
+        (ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text()
+    )
     learner_tab.get_by_role("button", name="Check my work").click()
-    expect(learner_tab.get_by_text("8 / 8")).to_be_visible(timeout=60_000)
+    expect(learner_tab.get_by_test_id("stMetricValue")).to_have_text("8 / 8", timeout=60_000)
     screenshot(learner_tab, "workshop-learner-checked")
     assert kube.get("v1", "Pod", "extract", "lab-wsb-01-first-pod") is not None
 
