@@ -200,13 +200,18 @@ def apply_documents(
     return applied
 
 
+def _who(kube: Kube) -> str:
+    acting = getattr(kube, "acting_as", None)  # a client acting as the learner says so
+    return str(acting[0]) if acting else "the grader"
+
+
 def _log_refusal(lab: Lab, kube: Kube, how: str, errors: list[SourceError]) -> None:
     """Refused submissions are logged with who sent them (attempts to reach outside the lab
     show up in the app's log, not only on the learner's page)."""
     log.warning(
         "lab %s: submission by %s %s: %s",
         lab.id,
-        kube.acting_as[0] if kube.acting_as else "the grader",
+        _who(kube),
         how,
         "; ".join(e.message for e in errors)[:2000],
     )
