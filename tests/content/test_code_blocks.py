@@ -375,3 +375,10 @@ def test_every_block_is_proven_or_says_why_not() -> None:
         b for b in not_verified if "unverified" not in b["kind"] or b["why"] == "no reason given"
     ]
     assert not silent, silent
+
+
+def test_every_block_is_verified() -> None:
+    """The course promises that every code block it shows is proven: `content stats` must
+    report verified == total, so an `unverified` block (or a kind no test runs) fails CI."""
+    counts = stats(CATALOG)["code_blocks"]
+    assert counts["verified"] == counts["total"], counts["not_verified"]

@@ -173,6 +173,11 @@ SETUPS = [
     ),
     Setup(
         "05-helm-chart",
+        "helm lint",
+        files={"airflow-1.22.0.tgz": "chart", "values.yaml": "values"},
+    ),
+    Setup(
+        "05-helm-chart",
         "helm upgrade --install",
         files={"airflow-1.22.0.tgz": "chart", "values.yaml": "values"},
     ),
