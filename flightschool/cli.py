@@ -349,7 +349,8 @@ def _interview_score(args: argparse.Namespace) -> int:
     from flightschool.core import textfiles
     from flightschool.interview.rubric import MAX_ANSWER_CHARS, score_answer
 
-    question = load_catalog(project_root()).question(args.question_id)
+    catalog = load_catalog(project_root())
+    question = catalog.question(args.question_id)
     if not isinstance(question, Interview):
         print(f"error: no interview question {args.question_id!r}", file=sys.stderr)
         return 2
@@ -358,12 +359,20 @@ def _interview_score(args: argparse.Namespace) -> int:
     except textfiles.TextFileError as exc:
         print(f"error: {args.answer_file}:{exc.line}: {exc.message}", file=sys.stderr)
         return 2
-    scored = score_answer(question, answer)
+    others = [
+        q for t in catalog.interviews.values() for q in t.bank.questions if isinstance(q, Interview)
+    ]
+    scored = score_answer(question, answer, others)
     if args.json:
         print(json.dumps(scored.as_json(), indent=2))
     else:
         print(f"coverage {scored.coverage:.0%} of the rubric")
-        for point in scored.key_points:
+        for note in scored.notes:
+            print(f"  NOTE   {note}")
+        for wrong in scored.misconceptions:
+            print(f"  WRONG  (-{wrong.weight:g}) {wrong.message}")
+            print(f"         you wrote: {wrong.evidence}")
+        for point in (*scored.missed, *scored.covered):
             mark = "FOUND " if point.found else "MISSED"
             print(f"  {mark} ({point.weight:g}) {point.text}")
             if point.evidence:

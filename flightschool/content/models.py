@@ -159,26 +159,100 @@ class ShortAnswer(QuestionBase):
 
 
 class Concept(Strict):
-    """One way a key point can show up in an answer: any synonym or regex pattern."""
+    """One way a fact (or a subject) can show up in an answer: any synonym or regex pattern."""
 
     any: list[str] = []
     patterns: list[str] = []
 
+    @model_validator(mode="after")
+    def _usable(self) -> Concept:
+        if not any(p.strip() for p in self.any) and not self.patterns:
+            raise ValueError("a concept needs `any` (phrases) or `patterns` (regexes)")
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+        return self
+
 
 class KeyPoint(Strict):
+    """A fact a good answer states. With `subject`, the fact only counts in a clause about
+    that subject (CPU with throttling, not memory with throttling)."""
+
     id: Slug
     text: str
     weight: float = Field(default=1.0, gt=0)
+    subject: Slug | None = None
     concepts: list[Concept] = Field(min_length=1)
 
 
+class Misconception(Strict):
+    """A wrong belief, written from the course's spot-the-mistake items and common errors.
+    Found in an answer, it is shown with the sentence and lowers the score by `weight`.
+    `swaps: POINT` claims that point's fact about this misconception's `subject` (memory
+    throttled); `concepts` state a claim of its own; `unless` phrases in the same clause
+    mean the learner is describing the error, not making it ("removed in Airflow 3").
+    A negator inside a claim ("a toleration doesn't attract") cancels it unless `negative`."""
+
+    id: Slug
+    said: str = Field(min_length=3)
+    correction: str = Field(min_length=3)
+    weight: float = Field(default=1.0, gt=0)
+    subject: Slug | None = None
+    swaps: Slug | None = None
+    concepts: list[Concept] = []
+    unless: list[Concept] = []
+    negative: bool = False  # the claim is itself a denial ("DNS is not needed"): keep its "not"
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _claims_something(self) -> Misconception:
+        if bool(self.swaps) == bool(self.concepts):
+            raise ValueError(
+                "a misconception needs exactly one of `swaps` (a point id) or `concepts`"
+            )
+        if self.swaps and not self.subject:
+            raise ValueError("`swaps` needs a `subject`: whom the point's fact is wrongly tied to")
+        return self
+
+
 class Interview(QuestionBase):
-    """Free-text interview question scored against a rubric of weighted key points."""
+    """Free-text interview question scored against a rubric of weighted key points and
+    the misconceptions it watches for."""
 
     type: Literal["interview"]
     model_answer: str = Field(min_length=20)
+    subjects: dict[Slug, Concept] = {}
     rubric: list[KeyPoint] = Field(min_length=1)
+    misconceptions: list[Misconception] = []
     follow_ups: list[str] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Interview:
+        declared = ", ".join(sorted(self.subjects)) or "none"
+        ids = [p.id for p in self.rubric]
+        for kind, entries in (("rubric", self.rubric), ("misconceptions", self.misconceptions)):
+            seen: set[str] = set()
+            for entry in entries:
+                if entry.id in seen:
+                    raise ValueError(f"{kind}: id {entry.id!r} is used twice")
+                seen.add(entry.id)
+                if entry.subject and entry.subject not in self.subjects:
+                    raise ValueError(
+                        f"{kind} {entry.id!r}: subject {entry.subject!r} is not declared in "
+                        f"`subjects` (declared: {declared})"
+                    )
+        for wrong in self.misconceptions:
+            if wrong.swaps and wrong.swaps not in ids:
+                raise ValueError(
+                    f"misconceptions {wrong.id!r}: swaps {wrong.swaps!r}, which is not a rubric "
+                    f"point (points: {', '.join(ids)})"
+                )
+        return self
+
+    def point(self, point_id: str) -> KeyPoint:
+        return next(p for p in self.rubric if p.id == point_id)
 
 
 Question = Annotated[

@@ -126,7 +126,7 @@ def _clock(run: Session) -> None:
 
 
 def _submit(ctx: Context, run: Session, question: Interview, answer: str) -> None:
-    scored = score_answer(question, answer)
+    scored = score_answer(question, answer, questions_for(ctx, MIXED))
     spent = time.time() - run.question_started
     run.results[question.id], run.answers[question.id], run.seconds[question.id] = (
         scored,
@@ -146,19 +146,27 @@ def _submit(ctx: Context, run: Session, question: Interview, answer: str) -> Non
 
 
 def _feedback(question: Interview, result: Scored, answer: str) -> None:
+    """Misconceptions first (they matter most), then missed points, then covered ones."""
     st.metric("Rubric coverage", f"{result.coverage:.0%}")
-    for point in result.key_points:
-        if point.found:
-            st.success(
-                f"**{point.text}** (weight {point.weight:g})\n\nEvidence: “{point.evidence}”",
-                icon=":material/check_circle:",
-            )
-        else:
-            note = f"\n\nYou said: “{point.negated}”, which negates it." if point.negated else ""
-            st.error(
-                f"**Missed: {point.text}** (weight {point.weight:g}){note}",
-                icon=":material/cancel:",
-            )
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
+    for wrong in result.misconceptions:
+        st.error(
+            f"**Misconception: {wrong.message}** (lowers the score by {wrong.weight:g})"
+            f"\n\nYour sentence: “{wrong.evidence}”",
+            icon=":material/report:",
+        )
+    for point in result.missed:
+        note = f"\n\nYou said: “{point.negated}”, which negates it." if point.negated else ""
+        st.warning(
+            f"**Missed: {point.text}** (weight {point.weight:g}){note}",
+            icon=":material/cancel:",
+        )
+    for point in result.covered:
+        st.success(
+            f"**{point.text}** (weight {point.weight:g})\n\nEvidence: “{point.evidence}”",
+            icon=":material/check_circle:",
+        )
     with st.expander("Model answer", expanded=True):
         st.markdown(question.model_answer)
     if question.follow_ups:
@@ -177,7 +185,10 @@ def report_markdown(ctx: Context, run: Session) -> str:
         f"Average rubric coverage: {total:.0%}; time used: {sum(run.seconds.values()) / 60:.1f} min",
         "",
     ]
-    for tag, coverage in topic_coverage(ctx, run).items():
+    topics = topic_coverage(ctx, run)
+    if topics:
+        lines += ["Coverage by tag (percent of the rubric):", ""]
+    for tag, coverage in topics.items():
         lines.append(f"- {tag}: {coverage:.0%}")
     for qid in run.question_ids:
         question = ctx.catalog.question(qid)
@@ -194,16 +205,28 @@ def report_markdown(ctx: Context, run: Session) -> str:
             "### Your answer",
             "",
             run.answers[qid] or "(empty)",
-            "",
-            "### Key points",
-            "",
         ]
-        lines += [
-            f"- [{'x' if p.found else ' '}] {p.text}" + (f": “{p.evidence}”" if p.found else "")
-            for p in result.key_points
-        ]
+        lines += feedback_markdown(result)
         lines += ["", "### Model answer", "", question.model_answer]
     return "\n".join(lines) + "\n"
+
+
+def feedback_markdown(result: Scored) -> list[str]:
+    """The report's verdict on one answer: misconceptions, then missed, then covered points."""
+    lines = [line for note in result.notes for line in ("", f"> {note}")]
+    if result.misconceptions:
+        lines += ["", "### Misconceptions", ""]
+        lines += [f"- {m.message} Your sentence: “{m.evidence}”" for m in result.misconceptions]
+    if result.missed:
+        lines += ["", "### Missed", ""]
+        lines += [
+            f"- [ ] {p.text}" + (f" (negated: “{p.negated}”)" if p.negated else "")
+            for p in result.missed
+        ]
+    if result.covered:
+        lines += ["", "### Covered", ""]
+        lines += [f"- [x] {p.text}: “{p.evidence}”" for p in result.covered]
+    return lines
 
 
 def topic_coverage(ctx: Context, run: Session) -> dict[str, float]:
@@ -224,7 +247,10 @@ def _report(ctx: Context, run: Session) -> None:
     right.metric("Time used", f"{sum(run.seconds.values()) / 60:.1f} min")
     topics = topic_coverage(ctx, run)
     if topics:
-        st.bar_chart({"coverage": topics}, horizontal=True)
+        percent = {tag: round(value * 100) for tag, value in topics.items()}
+        st.bar_chart(
+            {"Coverage (%)": percent}, horizontal=True, x_label="Tag", y_label="Coverage (%)"
+        )
     for qid in run.question_ids:
         question = ctx.catalog.question(qid)
         result = run.results.get(qid)
