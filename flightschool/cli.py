@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.factory import BACKENDS
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.paths import project_root
 from flightschool.core.settings import SettingsError
 
@@ -256,7 +256,7 @@ def _cluster(args: argparse.Namespace) -> int:
             return 0
         else:
             status = backend.status()
-    except environment_errors() as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if getattr(args, "json", False):
@@ -293,7 +293,7 @@ def _toolchain(args: argparse.Namespace) -> int:
 
     try:
         tc = toolchain.ensure(_progress)
-    except environment_errors() as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     info = {"source": tc.source, "bin_dir": str(tc.bin_dir), "versions": tc.versions.__dict__}
@@ -322,7 +322,7 @@ def _images(args: argparse.Namespace) -> int:
                 when = row.built_at or "-"
                 stale = " (stale: pins changed)" if row.stale else ""
                 print(f"{row.tag:<62} {size:>10}  {when:<25} {', '.join(row.pins)}{stale}")
-    except environment_errors(images.ImageError) as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -420,7 +420,6 @@ def _lab(args: argparse.Namespace) -> int:
     from flightschool.cluster.factory import get_backend
     from flightschool.content.errors import ContentLoadError
     from flightschool.content.labs import load_lab
-    from flightschool.dags.home import AirflowHomeError
     from flightschool.grading import session
     from flightschool.grading.submit import SubmissionError
 
@@ -477,7 +476,7 @@ def _lab(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    except environment_errors(AirflowHomeError) as exc:
+    except EnvironmentProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     recorded = 0 if args.no_record else _record_lab(args.profile, report)

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from flightschool.core.errors import EnvironmentProblem
+
 if TYPE_CHECKING:
     from flightschool.cluster.kube import Kube
 
 Progress = Callable[[str], None]
 
 
-class ClusterError(RuntimeError):
+class ClusterError(EnvironmentProblem, RuntimeError):
     """The cluster cannot do what was asked; the message says what to do about it."""
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flightschool.cluster import toolchain
 from flightschool.core import safeyaml, settings
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.paths import cache_dir
 from flightschool.core.proc import ToolError, run
 
@@ -21,7 +22,7 @@ CHART_ENV = "FLIGHTSCHOOL_AIRFLOW_CHART"
 TIMEOUT = 120.0
 
 
-class HelmError(RuntimeError):
+class HelmError(EnvironmentProblem, RuntimeError):
     pass
 
 

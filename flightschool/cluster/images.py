@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from flightschool.cluster import toolchain
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, project_root
 from flightschool.core.proc import ToolError, run, stream
@@ -48,7 +49,7 @@ KUBE_NODE_BINARIES = ("kubelet", "kubeadm", "kube-proxy")
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
 
-class ImageError(RuntimeError):
+class ImageError(EnvironmentProblem, RuntimeError):
     pass
 
 

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode
 import urllib3
 
 from flightschool.core import safeyaml
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.proc import ToolError, run
 
 FIELD_MANAGER = "flightschool"
@@ -48,7 +49,7 @@ def api_base(group_version: str) -> str:
     return f"/apis/{group_version}"
 
 
-class KubeError(RuntimeError):
+class KubeError(EnvironmentProblem, RuntimeError):
     def __init__(self, message: str, status: int = 0, reason: str = "") -> None:
         super().__init__(message)
         self.status = status

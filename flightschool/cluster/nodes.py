@@ -8,10 +8,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flightschool.core import quantity, yamlpos
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.paths import project_root
 
 
-class ClusterConfigError(ValueError):
+class ClusterConfigError(EnvironmentProblem, ValueError):
     """A cluster definition file is wrong; the message names the file and line."""
 
 

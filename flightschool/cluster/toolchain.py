@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flightschool.core import settings
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, project_root
 from flightschool.core.proc import ToolError, run, stream
@@ -49,7 +50,7 @@ MIN_GO = (1, 26)
 BUILD_TIMEOUT = 3600.0
 
 
-class ToolchainError(RuntimeError):
+class ToolchainError(EnvironmentProblem, RuntimeError):
     pass
 
 

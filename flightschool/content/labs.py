@@ -11,7 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -44,7 +44,14 @@ class ObjectRef(Strict):
     labels: dict[str, str] = {}
 
 
+Step = Literal["airflow", "chart"]
+
+
 class CheckBase(Strict):
+    # What grading must do with the learner's files before a check of this type can look:
+    # run the lab's Airflow step, or render/install its chart. None: it reads the cluster.
+    step: ClassVar[Step | None] = None
+
     id: Slug
     title: str = Field(min_length=3)
     points: float = Field(default=1.0, gt=0)
@@ -56,7 +63,12 @@ class CheckBase(Strict):
     visibility: Literal["practice", "exam", "both"] = "both"
     timeout: float = Field(default=5.0, gt=0, le=120, description="Seconds this check may take.")
     wait: float = Field(
-        default=0.0, ge=0, le=120, description="Keep retrying a failing check this long."
+        default=0.0,
+        ge=0,
+        le=120,
+        description="The facts this check reads may take this long to appear after a "
+        "submission (a pod completing, a rollout): grading lets the cluster settle for up "
+        "to the longest `wait` of a lab's checks, then reads once.",
     )
 
 
@@ -200,6 +212,7 @@ class DagCheck(CheckBase):
     an operator class and arguments, dependencies hold; after the lab's test run, the run
     and task states and the pods the run created; after generate-dag-yaml, the worker pods."""
 
+    step: ClassVar[Step | None] = "airflow"
     type: Literal["dag"]
     task: str | None = Field(default=None, description="A task id in the lab's DAG.")
     operator: str | None = Field(default=None, description="The task's operator class name.")
@@ -253,6 +266,7 @@ def dependency_pairs(chain: str) -> list[tuple[str, str]]:
 class AirflowConfigCheck(CheckBase):
     """The learner's airflow.cfg and pod template, as the installed Airflow loads them."""
 
+    step: ClassVar[Step | None] = "airflow"
     type: Literal["airflow_config"]
     options: dict[str, str] = Field(
         default={}, description='"section.option": the value Airflow must read.'
@@ -268,6 +282,7 @@ class AirflowConfigCheck(CheckBase):
 class HelmCheck(CheckBase):
     """The lab's chart rendered (or installed) with the learner's values."""
 
+    step: ClassVar[Step | None] = "chart"
     type: Literal["helm"]
     schema_valid: bool = Field(default=False, description="The values pass the chart's schema.")
     object: ObjectRef | None = Field(default=None, description="A rendered object to match.")
@@ -316,17 +331,9 @@ Check = Annotated[
     | DockerfileCheck,
     Field(discriminator="type"),
 ]
-CHECK_TYPES = (
-    "expect",
-    "absent",
-    "rejected",
-    "can_i",
-    "scheduled",
-    "python",
-    "dag",
-    "airflow_config",
-    "helm",
-    "dockerfile",
+CHECK_CLASSES: tuple[type[CheckBase], ...] = get_args(get_args(Check)[0])
+CHECK_TYPES: tuple[str, ...] = tuple(
+    get_args(cls.model_fields["type"].annotation)[0] for cls in CHECK_CLASSES
 )
 
 
@@ -416,11 +423,13 @@ class LabSpec(Strict):
             raise ValueError("a manifests lab needs `allowed_kinds`")
         if self.submission == "files" and not self.files:
             raise ValueError("a files lab lists its `files`")
-        types = {c.type for c in self.checks}
-        if types & {"dag", "airflow_config"} and self.airflow is None:
-            raise ValueError("`dag` and `airflow_config` checks need an `airflow:` block")
-        if "helm" in types and self.chart is None:
-            raise ValueError("`helm` checks need a `chart:` block")
+        for step, block, present in (
+            ("airflow", "airflow", self.airflow),
+            ("chart", "chart", self.chart),
+        ):
+            needing = sorted({c.type for c in self.checks if c.step == step})
+            if needing and present is None:
+                raise ValueError(f"{', '.join(needing)} checks need a `{block}:` block")
         unknown = sorted(set(self.starter_fails) - set(ids))
         if unknown:
             raise ValueError(f"starter_fails names unknown checks: {unknown}")

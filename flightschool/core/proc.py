@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flightschool.core.errors import EnvironmentProblem
 
-class ToolError(RuntimeError):
+
+class ToolError(EnvironmentProblem, RuntimeError):
     """A program could not be started, timed out, or failed when success was required."""
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from yaml.events import AliasEvent
 
+from flightschool.core.errors import InputProblem
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -33,7 +35,7 @@ class Limits:
 DEFAULT = Limits()
 
 
-class YAMLSyntaxError(ValueError):
+class YAMLSyntaxError(InputProblem, ValueError):
     """A file that cannot be read as plain YAML; `line` is 1-based."""
 
     def __init__(self, line: int, message: str) -> None:

@@ -42,6 +42,7 @@ import yaml
 from flightschool.core import settings
 from flightschool.core.channel import CHANNEL_ENV
 from flightschool.core.channel import NONCE_ENV as NONCE_ENV  # used by the callers
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.paths import cache_dir, data_dir
 from flightschool.core.proc import Supervised, run, supervise
 from flightschool.core.reaper import pump
@@ -54,7 +55,7 @@ NOT_ISOLATED = (
 )
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(EnvironmentProblem, RuntimeError):
     """Learner code may not run here (workshop mode without bubblewrap)."""
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from flightschool.core.errors import EnvironmentProblem
+
 Mode = Literal["personal", "workshop"]
 MODES: tuple[Mode, ...] = ("personal", "workshop")
 BACKENDS = ("embedded", "kind", "kubeconfig")
@@ -29,7 +31,7 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+]*://")
 _SWITCH = {"": None, "1": True, "on": True, "true": True, "0": False, "off": False, "false": False}
 
 
-class SettingsError(ValueError):
+class SettingsError(EnvironmentProblem, ValueError):
     """A FLIGHTSCHOOL_* variable holds something unusable; the message names it."""
 
 

@@ -11,10 +11,12 @@ import errno
 import os
 from pathlib import Path
 
+from flightschool.core.errors import InputProblem
+
 MAX_EDITABLE_BYTES = 1_000_000
 
 
-class TextFileError(ValueError):
+class TextFileError(InputProblem, ValueError):
     def __init__(self, path: Path, line: int, message: str) -> None:
         super().__init__(f"{path.name}:{line}: {message}")
         self.path = path

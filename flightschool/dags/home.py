@@ -10,6 +10,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
+from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, data_dir
 from flightschool.core.proc import ToolError, run
@@ -25,7 +26,7 @@ current-context: offline
 """
 
 
-class AirflowHomeError(RuntimeError):
+class AirflowHomeError(EnvironmentProblem, RuntimeError):
     pass
 
 

@@ -190,10 +190,7 @@ def _create_worker_pods(kube: Kube, namespace: str, out: AirflowOutcome) -> None
 # ------------------------------------------------------------------------------ checks
 
 
-def _airflow(view: ClusterView) -> AirflowOutcome:
-    if view.artifacts.airflow is None:
-        raise RuntimeError("the lab's Airflow step did not run (no files were submitted)")
-    return view.artifacts.airflow
+_NO_STEP = "the lab's Airflow step did not run: no files were submitted"
 
 
 def _import_problem(out: AirflowOutcome, dag_id: str) -> str:
@@ -211,7 +208,9 @@ def _import_problem(out: AirflowOutcome, dag_id: str) -> str:
 
 
 def check_dag(check: DagCheck, view: ClusterView, lab: Path) -> Outcome:
-    out = _airflow(view)
+    out = view.artifacts.airflow
+    if out is None:
+        return False, f"{check.message} ({_NO_STEP})"
     problem = _import_problem(out, out.dag_id)
     if problem or out.summary is None:
         return False, f"{check.message} ({problem})"
@@ -353,7 +352,9 @@ OPTION_FORMS: dict[str, Callable[[str, ConfigFacts], str]] = {"core.executor": e
 
 
 def check_airflow_config(check: AirflowConfigCheck, view: ClusterView, lab: Path) -> Outcome:
-    out = _airflow(view)
+    out = view.artifacts.airflow
+    if out is None:
+        return False, f"{check.message} ({_NO_STEP})"
     if out.config_error or out.config is None:
         return False, f"{check.message} ({out.config_error or 'no configuration was loaded'})"
     facts = out.config

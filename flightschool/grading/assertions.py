@@ -104,8 +104,8 @@ def match(
     env: Bindings = {} if bindings is None else bindings
     if isinstance(expected, str) and (placeholder := _PLACEHOLDER.match(expected)):
         key = placeholder.group(1)
-        if found is _MISSING or isinstance(found, dict | list):
-            return [Mismatch(path, expected, found)]
+        if found is _MISSING or found is None or found == "" or isinstance(found, dict | list):
+            return [Mismatch(path, expected, _MISSING if found is None else found)]
         if key not in env:
             env[key] = found
             return []

@@ -1,32 +1,25 @@
-"""The check types. Each takes a check from lab.yaml and the cluster view and returns
-(passed, message); the message says what was expected and what was found."""
+"""The evaluators of the check types that read the cluster. Each takes a check from lab.yaml
+and the cluster view and returns (passed, message); the message says what was expected and
+what was found. The types that read the learner's files live beside their step
+(grading/airflow.py, helm.py, dockerfile.py); grading/registry.py lists them all."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import (
     AbsentCheck,
-    AirflowConfigCheck,
     CanICheck,
-    Check,
-    DagCheck,
-    DockerfileCheck,
     ExpectCheck,
-    HelmCheck,
     ObjectRef,
     PythonCheck,
     RejectedCheck,
     ScheduledCheck,
 )
-from flightschool.grading.airflow import check_airflow_config, check_dag
 from flightschool.grading.assertions import match
-from flightschool.grading.dockerfile import check_dockerfile
-from flightschool.grading.helm import check_helm
 from flightschool.grading.pychecks import run_python_checks
 from flightschool.grading.view import ClusterView
 
@@ -247,21 +240,3 @@ def check_python(check: PythonCheck, view: ClusterView, lab: Path) -> Outcome:
     kinds it reads: returns None/True to pass, or a string or False to fail (an
     AssertionError's text is the message). The runner batches a pass's python checks."""
     return run_python_checks([check], view, lab)[check.id]
-
-
-CHECKERS: dict[type[Any], Callable[[Any, ClusterView, Path], Outcome]] = {
-    ExpectCheck: check_expect,
-    AbsentCheck: check_absent,
-    RejectedCheck: check_rejected,
-    CanICheck: check_can_i,
-    ScheduledCheck: check_scheduled,
-    PythonCheck: check_python,
-    DagCheck: check_dag,
-    AirflowConfigCheck: check_airflow_config,
-    HelmCheck: check_helm,
-    DockerfileCheck: check_dockerfile,
-}
-
-
-def run_check(check: Check, view: ClusterView, lab: Path) -> Outcome:
-    return CHECKERS[type(check)](check, view, lab)

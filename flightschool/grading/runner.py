@@ -1,4 +1,5 @@
-"""Grading a lab: every check runs against one snapshot, with its own time limit, and any
+"""Grading a lab: the cluster settles once (grading/settle.py), then every check runs against
+one snapshot, with its own time limit, and any
 error in a check becomes that check's failure, never a crash that hides the others. The
 python checks (a lab's checks.py) run in the sandbox, in one child per pass, whose limits
 the child and the sandbox enforce (grading/pychecks.py)."""
@@ -16,17 +17,18 @@ from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
 from flightschool.content.labs import Check, Lab, PythonCheck
 from flightschool.grading import airflow, helm
 from flightschool.grading.artifacts import Artifacts
-from flightschool.grading.checks import run_check
 from flightschool.grading.pychecks import PythonChecks
+from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
-from flightschool.grading.view import ClusterView
+from flightschool.grading.settle import settle
+from flightschool.grading.view import ClusterReader, ClusterView
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
 
 
 def grade(
     lab: Lab,
-    kube: Kube,
+    kube: ClusterReader,
     namespaces: Mapping[str, str] | None = None,
     visibility: str = "practice",
     progress: Callable[[CheckResult], None] | None = None,
@@ -46,10 +48,13 @@ def grade(
     results = []
     try:
         artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
+        limit = max((c.wait for c in checks), default=0.0)
+        if limit:
+            settle(kube, names.values(), limit)
         view = ClusterView(kube, names, default, artifacts)
         python = PythonChecks([c for c in checks if isinstance(c, PythonCheck)], lab.folder)
         for check in checks:
-            result = _run_one(check, view, lab, kube, names, default, artifacts, python)
+            result = _run_one(check, view, lab, python)
             if progress:
                 progress(result)
             results.append(result)
@@ -63,7 +68,7 @@ def grade(
 
 def _prepare(
     lab: Lab,
-    kube: Kube,
+    kube: ClusterReader,
     names: Mapping[str, str],
     checks: list[Check],
     files: Path | None,
@@ -76,13 +81,15 @@ def _prepare(
     artifacts = Artifacts(files=files)
     if files is None:
         return artifacts
-    types = {c.type for c in checks}
-    run_airflow = bool(lab.spec.airflow) and bool(types & {"dag", "airflow_config"})
-    run_chart = bool(lab.spec.chart) and "helm" in types
+    steps = {c.step for c in checks}
+    run_airflow = bool(lab.spec.airflow) and "airflow" in steps
+    run_chart = bool(lab.spec.chart) and "chart" in steps
     if not (run_airflow or run_chart):
         return artifacts
     if learner is None:
         raise ValueError(f"grading {lab.id} runs the learner's files: their kubeconfig is needed")
+    if not isinstance(kube, Kube):
+        raise TypeError(f"grading {lab.id} runs Airflow or the chart: the real client is needed")
     if run_airflow:
         artifacts.airflow = airflow.run_step(
             lab,
@@ -100,24 +107,9 @@ def _prepare(
     return artifacts
 
 
-def _run_one(
-    check: Check,
-    view: ClusterView,
-    lab: Lab,
-    kube: Kube,
-    names: Mapping[str, str],
-    default: str,
-    artifacts: Artifacts,
-    python: PythonChecks,
-) -> CheckResult:
+def _run_one(check: Check, view: ClusterView, lab: Lab, python: PythonChecks) -> CheckResult:
     started = time.monotonic()
-    deadline = started + check.wait
-    while True:
-        passed, message = _attempt(check, view, lab, python)
-        if passed or time.monotonic() >= deadline:
-            break
-        time.sleep(0.25)
-        view = ClusterView(kube, names, default, artifacts)  # a fresh snapshot
+    passed, message = _attempt(check, view, lab, python)
     return CheckResult(
         id=check.id,
         title=check.title,
@@ -132,14 +124,14 @@ def _run_one(
 
 
 def _attempt(check: Check, view: ClusterView, lab: Lab, python: PythonChecks) -> tuple[bool, str]:
-    if isinstance(check, PythonCheck):  # limited in its own process, not by a thread here
+    if isinstance(check, PythonCheck):  # batched in the sandbox, limited in that process
         try:
             return python.outcome(check, view)
         except KubeError as exc:
             return False, f"{check.message} (the cluster said: {exc})"
         except Exception as exc:
             return False, f"{check.message} (the check itself failed: {type(exc).__name__}: {exc})"
-    future = _POOL.submit(run_check, check, view, lab.folder)
+    future = _POOL.submit(evaluate, check, view, lab.folder)
     try:
         return future.result(timeout=check.timeout)
     except FutureTimeout:

@@ -16,12 +16,13 @@ from flightschool.cluster.identity import SYSTEM_LABEL
 from flightschool.cluster.kube import Kube, KubeError, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core import safeyaml
+from flightschool.core.errors import InputProblem
 from flightschool.core.yamlpos import SourceError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
 
-class SubmissionError(ValueError):
+class SubmissionError(InputProblem, ValueError):
     def __init__(self, errors: list[SourceError]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors

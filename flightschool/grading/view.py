@@ -10,19 +10,60 @@ RoleBinding) are left out: checks see only what the lab and the learner made.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from flightschool.cluster.identity import is_plumbing
-from flightschool.cluster.kube import Kube, KubeError, segment
+from flightschool.cluster.kube import KubeError, ResourceType, segment
 from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.queries import ObjectQueries
+
+
+class ClusterReader(Protocol):
+    """What a grading pass asks of the cluster. The real client (cluster/kube.py Kube)
+    satisfies it; unit tests pass a small in-memory one."""
+
+    def resource_type(self, api_version: str, kind: str) -> ResourceType: ...
+
+    def list_objects(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+        timeout: float | None = None,
+    ) -> Any: ...
+
+    def can_i(
+        self,
+        verb: str,
+        resource: str,
+        namespace: str | None,
+        *,
+        user: str | None = None,
+        groups: Iterable[str] = (),
+        subresource: str | None = None,
+        group: str = "",
+    ) -> tuple[bool, str]: ...
+
+    def create(
+        self, manifest: dict[str, Any], namespace: str | None = None, *, dry_run: bool = False
+    ) -> dict[str, Any]: ...
 
 
 class ClusterView(ObjectQueries):
     def __init__(
         self,
-        kube: Kube,
+        kube: ClusterReader,
         namespaces: Mapping[str, str],
         default_namespace: str,
         artifacts: Artifacts | None = None,

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from flightschool.core.errors import InputProblem
 from flightschool.progress.schema import split_legacy_id
 
 EXPORT_FORMAT = "flightschool-profile"
@@ -31,7 +32,7 @@ MAX_EXPORT_BYTES = 20_000_000
 MAX_ROWS = 100_000
 
 
-class ExportError(ValueError):
+class ExportError(InputProblem, ValueError):
     """Why an export cannot be imported, naming the row and field."""
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from flightschool.core.errors import InputProblem
 from flightschool.progress import export, migrations
 from flightschool.progress.db import make_engine
 from flightschool.progress.schema import (
@@ -42,7 +43,7 @@ MAX_NAME = 80
 DEFAULT_PROFILE = "learner"  # the profile the app opens first and the CLI records for
 
 
-class ProfileError(ValueError):
+class ProfileError(InputProblem, ValueError):
     pass
 
 

@@ -18,8 +18,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.cluster]
 
 
 @pytest.fixture(scope="module")
-def lab_app(embedded: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("lab-browser")
+def lab_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lab-browser")
+
+
+@pytest.fixture(scope="module")
+def lab_app(embedded: EmbeddedCluster, lab_tmp: Path) -> Iterator[str]:
+    tmp = lab_tmp
     env = {
         "FLIGHTSCHOOL_DATA_DIR": str(embedded.state.parents[1]),
         "FLIGHTSCHOOL_CLUSTER_NAME": embedded.cluster,
@@ -31,7 +36,7 @@ def lab_app(embedded: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory)
     os.killpg(pid, signal.SIGTERM)
 
 
-def test_start_edit_check_see_results(lab_app: str, page: Page) -> None:
+def test_start_edit_check_see_results(lab_app: str, lab_tmp: Path, page: Page) -> None:
     page.goto(f"{lab_app}/lab-01-first-pod")
     expect(page.get_by_role("heading", name="Your first pod", exact=True)).to_be_visible(
         timeout=30_000
@@ -47,11 +52,8 @@ def test_start_edit_check_see_results(lab_app: str, page: Page) -> None:
     expect(page.get_by_text("The pod ran to completion")).to_be_visible()
     expect(page.get_by_text("lab-first-pod:", exact=False).first).to_be_visible(timeout=10_000)
     screenshot(page, "lab-results")
-
-
-def test_the_workspace_was_written(lab_app: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    written = list(Path(tmp_path_factory.getbasetemp()).rglob("workspace/01-first-pod/pod.yaml"))
-    assert written and "restartPolicy: Never" in written[0].read_text()
+    written = lab_tmp / "workspace" / "01-first-pod" / "pod.yaml"
+    assert "restartPolicy: Never" in written.read_text()
 
 
 def test_run_the_dag_shows_live_output_and_task_states(lab_app: str, page: Page) -> None:

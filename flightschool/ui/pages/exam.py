@@ -12,13 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.factory import get_backend
 from flightschool.content.scoring import Outcome
+from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.grading import session
 from flightschool.grading.exam import ExamResult, score_exam
 from flightschool.grading.report import Report
-from flightschool.grading.submit import SubmissionError
 from flightschool.progress import record
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
@@ -86,7 +85,7 @@ def _choose(ctx: Context) -> None:
         for lab_entry in spec.labs:
             try:
                 session.start(ctx.catalog.labs[lab_entry.id], get_backend(), fresh_workspace=True)
-            except environment_errors(SubmissionError) as exc:
+            except (EnvironmentProblem, InputProblem) as exc:
                 st.error(f"Lab {lab_entry.id} could not be prepared: {exc}")
                 return
         attempt = record.attempt_started(
@@ -186,7 +185,7 @@ def _submit(ctx: Context, run: ExamRun) -> None:
         lab = ctx.catalog.labs[lab_entry.id]
         try:
             reports[lab.id] = session.check(lab, get_backend(), None, visibility="exam")
-        except environment_errors(SubmissionError) as exc:
+        except (EnvironmentProblem, InputProblem) as exc:
             reports[lab.id] = f"not graded: {exc}"
     run.result = score_exam(exam, ctx.catalog, run.answers, reports)
     answers = [

@@ -12,13 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from flightschool.cluster.backend import Backend
-from flightschool.cluster.errors import environment_errors
 from flightschool.cluster.factory import get_backend
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import Lab
 from flightschool.core import textfiles
-from flightschool.dags.home import AirflowHomeError
+from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.grading import session
 from flightschool.grading.helm import chart_path
 from flightschool.grading.report import Report
@@ -26,8 +25,6 @@ from flightschool.grading.submit import SubmissionError
 from flightschool.progress import record
 from flightschool.ui.state import Context
 
-ENVIRONMENT = environment_errors(AirflowHomeError)
-ENVIRONMENT_OR_SUBMISSION = environment_errors(AirflowHomeError, SubmissionError)
 EDITABLE = (".yaml", ".yml", ".py", ".cfg", ".ini", ".txt", ".json")
 
 
@@ -89,7 +86,7 @@ def _cluster_panel(backend: Backend) -> bool:
             with st.status("Starting the lab cluster…", expanded=True) as box:
                 try:
                     backend.up(progress=lambda line: box.write(line))
-                except ENVIRONMENT as exc:
+                except EnvironmentProblem as exc:
                     box.update(label="The cluster did not start", state="error")
                     st.error(str(exc))
                     return False
@@ -114,7 +111,7 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
         with st.spinner("Preparing the lab namespace…"):
             try:
                 session.start(lab, backend)
-            except environment_errors(SubmissionError) as exc:
+            except (EnvironmentProblem, InputProblem) as exc:
                 st.error(str(exc))
                 return
         ctx.store.log(ctx.profile, "lab-start", lab.id)
@@ -127,7 +124,7 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
         if st.button("Reset now", key="lab_reset"):
             try:
                 session.prepare(lab, backend)
-            except environment_errors(SubmissionError) as exc:
+            except (EnvironmentProblem, InputProblem) as exc:
                 st.error(str(exc))
                 return
             if restore and target.exists():
@@ -204,7 +201,7 @@ def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
 
         try:
             result = session.run_dag(lab, backend, target, on_line=on_line, on_task=on_task)
-        except ENVIRONMENT_OR_SUBMISSION as exc:
+        except (EnvironmentProblem, InputProblem) as exc:
             box.update(label="The DAG could not run", state="error")
             st.error(str(exc))
             return
@@ -242,7 +239,7 @@ def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
                     + "\n".join(f"- `{e.relative_to(target)}`" for e in exc.errors)
                 )
                 return
-            except ENVIRONMENT as exc:
+            except EnvironmentProblem as exc:
                 box.update(label="Grading failed", state="error")
                 st.error(str(exc))
                 return

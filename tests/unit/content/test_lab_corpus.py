@@ -20,6 +20,7 @@ REQUIRED = [
     "06-troubleshooting",
     "07-kpo-dag",
     "08-executor-pod-template",
+    "09-helm-values",
     "10-custom-image",
 ]
 

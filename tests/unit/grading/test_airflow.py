@@ -4,6 +4,7 @@ pod succeed. Here the run's outcome is forged or genuine, the recorder's view gi
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from flightschool.dags.run import DagRunResult
 from flightschool.grading.airflow import check_dag
 from flightschool.grading.artifacts import AirflowOutcome, Artifacts
 from flightschool.grading.view import ClusterView
+from tests.unit.grading.fake_cluster import FakeCluster
 
 DAG_ID = "etl"
 
@@ -73,8 +75,8 @@ def grade(
         run_state=run_state,
         task_states=task_states if task_states is not None else {"extract": "success"},
     )
-    view = ClusterView(None, {"lab-etl": "lab-etl"}, "lab-etl", Artifacts(airflow=outcome))  # type: ignore[arg-type]
-    return check_dag(check, view, None)  # type: ignore[arg-type]
+    view = ClusterView(FakeCluster(), {"lab-etl": "lab-etl"}, "lab-etl", Artifacts(airflow=outcome))
+    return check_dag(check, view, Path())
 
 
 def test_a_success_the_grader_saw_earns_the_points() -> None:

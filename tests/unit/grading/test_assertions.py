@@ -173,3 +173,11 @@ def test_argv_is_exact_even_when_lists_are_contains() -> None:
     found = {"containers": [{"command": ["python", "print('x')", "-c"]}]}
     assert match(ARGV, found, "contains")
     assert match({"containers": [{"command": ["python", "-c"]}]}, found, "contains") == []
+
+
+@pytest.mark.parametrize("value", [None, "", {}, []])
+def test_a_placeholder_needs_a_value_to_stand_for(value: object) -> None:
+    expected = {"limits": {"memory": "${limit}"}}
+    assert match(expected, {"limits": {"memory": "2Gi"}}) == []
+    assert match(expected, {"limits": {"memory": value}})
+    assert match(expected, {"limits": {}})

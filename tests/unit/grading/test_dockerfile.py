@@ -10,6 +10,7 @@ from flightschool.content.labs import DockerfileCheck
 from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.dockerfile import RULES, check_dockerfile, parse
 from flightschool.grading.view import ClusterView
+from tests.unit.grading.fake_cluster import FakeCluster
 
 GOOD = """ARG AIRFLOW_VERSION=3.3.2
 FROM apache/airflow:${AIRFLOW_VERSION}
@@ -73,7 +74,7 @@ def test_pinned_extras_count_as_a_pin(tmp_path: Path) -> None:
 
 
 def test_a_missing_dockerfile_is_a_failed_check_not_a_crash(tmp_path: Path) -> None:
-    view = ClusterView(None, {}, "ns", Artifacts(files=tmp_path))  # type: ignore[arg-type]
+    view = ClusterView(FakeCluster(), {}, "ns", Artifacts(files=tmp_path))
     passed, message = check_dockerfile(_check("runs-as-airflow"), view, tmp_path)
     assert not passed and "Dockerfile is missing" in message
 

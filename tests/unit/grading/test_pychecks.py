@@ -19,32 +19,12 @@ from flightschool.core.paths import data_dir
 from flightschool.grading import pychecks
 from flightschool.grading.pychecks import PythonChecks, run_python_checks
 from flightschool.grading.view import ClusterView
+from tests.unit.grading.fake_cluster import FakeCluster
 
 needs_bwrap = pytest.mark.skipif(
     bool(sandbox.bwrap_problem()), reason=f"no bubblewrap here: {sandbox.bwrap_problem()}"
 )
 NAMES = {"lab-a": "w01-lab-a", "lab-b": "w01-lab-b"}
-
-
-class FakeKube:
-    """What ClusterView asks of the cluster: the scope of a kind and its objects."""
-
-    def __init__(self, objects: list[dict[str, Any]]) -> None:
-        self.objects = objects
-        self.listed: list[tuple[str, str | None]] = []
-
-    def resource_type(self, api_version: str, kind: str) -> Any:
-        return type("RT", (), {"namespaced": kind != "Node"})()
-
-    def list_objects(
-        self, api_version: str, kind: str, namespace: str | None
-    ) -> list[dict[str, Any]]:
-        self.listed.append((kind, namespace))
-        return [
-            o
-            for o in self.objects
-            if o["kind"] == kind and o["metadata"].get("namespace") == namespace
-        ]
 
 
 def obj(kind: str, name: str, namespace: str | None = None, **labels: str) -> dict[str, Any]:
@@ -76,7 +56,7 @@ def check(
 
 
 def view(objects: list[dict[str, Any]] | None = None) -> ClusterView:
-    return ClusterView(FakeKube(objects or []), NAMES, "lab-a")  # type: ignore[arg-type]
+    return ClusterView(FakeCluster(objects or []), NAMES, "lab-a")
 
 
 @pytest.fixture

@@ -10,25 +10,19 @@ import pytest
 
 from flightschool.content.labs import Lab, LabSpec
 from flightschool.grading import runner
+from tests.unit.grading.fake_cluster import FakeCluster
 
 
-class FakeKube:
-    """Only what ClusterView needs: a resource type and a list of objects."""
+def misbehaving(kind: str) -> None:
+    """The "API" misbehaves for two made-up kinds: one raises, one is slow."""
+    if kind == "Boom":
+        raise RuntimeError("exploded")
+    if kind == "Slow":
+        time.sleep(2)
 
-    def __init__(self, objects: list[dict[str, Any]]) -> None:
-        self.objects = objects
 
-    def resource_type(self, api_version: str, kind: str) -> Any:
-        if kind == "Boom":
-            raise RuntimeError("exploded")
-        return type("RT", (), {"namespaced": True})()
-
-    def list_objects(
-        self, api_version: str, kind: str, namespace: str | None
-    ) -> list[dict[str, Any]]:
-        if kind == "Slow":
-            time.sleep(2)
-        return [o for o in self.objects if o["kind"] == kind]
+def cluster(*objects: dict[str, Any]) -> FakeCluster:
+    return FakeCluster(objects, on_list=misbehaving)
 
 
 def lab(tmp_path: Path, checks: list[dict[str, Any]]) -> Lab:
@@ -63,14 +57,19 @@ def expect(cid: str, kind: str = "Pod", **extra: Any) -> dict[str, Any]:
 
 
 def test_errors_and_timeouts_become_that_checks_failure(tmp_path: Path) -> None:
-    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"restartPolicy": "Never"}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "lab-fake"},
+        "spec": {"restartPolicy": "Never"},
+    }
     checks = [
         expect("good", match={"spec": {"restartPolicy": "Never"}}),
         expect("broken", kind="Boom"),
         expect("slow", kind="Slow", timeout=0.3),
         expect("wrong", match={"spec": {"restartPolicy": "Always"}}, points=2),
     ]
-    report = runner.grade(lab(tmp_path, checks), FakeKube([pod]))  # type: ignore[arg-type]
+    report = runner.grade(lab(tmp_path, checks), cluster(pod))
     by_id = {c.id: c for c in report.checks}
     assert by_id["good"].passed
     assert "the check itself failed: RuntimeError: exploded" in by_id["broken"].message
@@ -82,7 +81,7 @@ def test_errors_and_timeouts_become_that_checks_failure(tmp_path: Path) -> None:
 
 def test_exam_only_checks_are_skipped_in_practice(tmp_path: Path) -> None:
     checks = [expect("a"), expect("b", visibility="exam")]
-    report = runner.grade(lab(tmp_path, checks), FakeKube([]), visibility="practice")  # type: ignore[arg-type]
+    report = runner.grade(lab(tmp_path, checks), cluster(), visibility="practice")
     assert [c.id for c in report.checks] == ["a"]
 
 
@@ -108,8 +107,13 @@ def test_python_check_failures_carry_their_message_and_a_hung_one_fails_alone(
         for i, name in enumerate(["check_says_why", "check_asserts", "check_hangs", "check_ok"])
     ]
     checks.insert(1, expect("between", match={"spec": {"restartPolicy": "Never"}}))
-    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"restartPolicy": "Never"}}
-    report = runner.grade(lab(tmp_path, checks), FakeKube([pod]))  # type: ignore[arg-type]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "lab-fake"},
+        "spec": {"restartPolicy": "Never"},
+    }
+    report = runner.grade(lab(tmp_path, checks), cluster(pod))
     assert [(c.passed, c.message) for c in report.checks] == [
         (False, "fix it (the reason)"),
         (True, ""),
