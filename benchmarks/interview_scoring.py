@@ -1,7 +1,8 @@
 """How long scoring one interview answer takes: a 2,000-word answer (model answers of the
 whole bank, stitched together) scored against every question, plus the bad inputs (a
-50,000-character paste, non-English text, an empty answer). Median and p95 of wall time per
-scoring; the target is <= 200 ms for the 2,000-word answer.
+50,000-character paste, non-English text, an empty answer). Median and p95 per scoring, in
+wall time (what a learner waits) and in CPU time of this process (what other work on a shared
+machine does not inflate); the target is <= 200 ms for the 2,000-word answer, on both.
 
 Run: .venv/bin/python benchmarks/interview_scoring.py [--runs N]
 """
@@ -11,17 +12,27 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import report, timed
+from collections.abc import Callable
+
+from benchmarks.common import report
 from flightschool.content.catalog import load_catalog
 from flightschool.content.models import Interview
 from flightschool.core.paths import project_root
 from flightschool.interview.rubric import score_answer
 
 TARGET_SECONDS = 0.200
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def words(text: str, count: int) -> str:
@@ -55,17 +66,18 @@ def main() -> int:
     print(f"{len(questions)} questions x {runs} runs per input")
     for name, answer in inputs.items():
         score_answer(questions[0], answer, questions)  # warm the regex caches
-        samples = sorted(
+        samples = [
             timed(lambda q=q, a=answer: score_answer(q, a, questions))
             for q in questions
             for _ in range(runs)
-        )
-        median = statistics.median(samples)
-        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-        target = TARGET_SECONDS if name.startswith("2,000") else None
+        ]
+        target = TARGET_SECONDS * 1000 if name.startswith("2,000") else None
         print(f"{name} ({len(answer.split()):,} words, {len(answer):,} characters)")
-        ok &= report("  median", median * 1000, target and target * 1000, "ms")
-        ok &= report("  p95", p95 * 1000, target and target * 1000, "ms")
+        for clock, index in (("wall", 0), ("cpu", 1)):
+            ordered = sorted(sample[index] * 1000 for sample in samples)
+            p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+            ok &= report(f"  median ({clock})", statistics.median(ordered), target, "ms")
+            ok &= report(f"  p95 ({clock})", p95, target, "ms")
     return 0 if ok else 1
 
 

@@ -8,6 +8,7 @@ can be shuffled per attempt and a reordered YAML file does not change stored ans
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -230,25 +231,33 @@ class Interview(QuestionBase):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Interview:
+        """Every problem at once, each named by its field (rubric.2.subject: ...)."""
         declared = ", ".join(sorted(self.subjects)) or "none"
         ids = [p.id for p in self.rubric]
-        for kind, entries in (("rubric", self.rubric), ("misconceptions", self.misconceptions)):
+        problems = []
+        groups: tuple[tuple[str, Sequence[KeyPoint | Misconception]], ...] = (
+            ("rubric", self.rubric),
+            ("misconceptions", self.misconceptions),
+        )
+        for kind, entries in groups:
             seen: set[str] = set()
-            for entry in entries:
+            for index, entry in enumerate(entries):
                 if entry.id in seen:
-                    raise ValueError(f"{kind}: id {entry.id!r} is used twice")
+                    problems.append(f"{kind}.{index}.id: {entry.id!r} is used twice")
                 seen.add(entry.id)
                 if entry.subject and entry.subject not in self.subjects:
-                    raise ValueError(
-                        f"{kind} {entry.id!r}: subject {entry.subject!r} is not declared in "
+                    problems.append(
+                        f"{kind}.{index}.subject: {entry.subject!r} is not declared in "
                         f"`subjects` (declared: {declared})"
                     )
-        for wrong in self.misconceptions:
+        for index, wrong in enumerate(self.misconceptions):
             if wrong.swaps and wrong.swaps not in ids:
-                raise ValueError(
-                    f"misconceptions {wrong.id!r}: swaps {wrong.swaps!r}, which is not a rubric "
-                    f"point (points: {', '.join(ids)})"
+                problems.append(
+                    f"misconceptions.{index}.swaps: {wrong.swaps!r} is not a rubric point "
+                    f"(points: {', '.join(ids)})"
                 )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def point(self, point_id: str) -> KeyPoint:

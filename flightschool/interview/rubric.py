@@ -27,6 +27,8 @@ NEGATORS = re.compile(
     re.IGNORECASE,
 )
 NEGATION_WINDOW = 6  # words before the match that can negate it
+# A negator followed by a verb of its own negates that verb, not the match.
+_OWN_VERB = re.compile(r"\b(is|are|was|were|gets?|got|becomes?)\b", re.IGNORECASE)
 # "a LimitRange isn't needed", "pools don't matter": negated by what follows.
 _NEGATED_AFTER = re.compile(
     r"^\W*(\w+\W+){0,2}?(isn't|is not|aren't|are not|doesn't|does not|don't|do not|never|won't|"
@@ -51,50 +53,13 @@ _CONTRAST = re.compile(
 # A sentence opening with these continues the previous sentence's subject.
 _CARRIES_ON = re.compile(r"^\W*(it|its|it's|they|their|them|this|that|these|those|then)\b", re.I)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_ENGLISH = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "is",
-        "are",
-        "it",
-        "to",
-        "of",
-        "and",
-        "in",
-        "on",
-        "for",
-        "with",
-        "that",
-        "this",
-        "be",
-        "by",
-        "as",
-        "or",
-        "if",
-        "when",
-        "so",
-        "you",
-        "your",
-        "its",
-        "they",
-        "their",
-        "then",
-        "which",
-        "from",
-        "not",
-        "can",
-        "will",
-        "would",
-        "was",
-        "has",
-        "have",
-        "do",
-        "does",
-        "at",
-    ]
+_ENGLISH = re.compile(
+    r"\b(the|a|an|is|are|it|to|of|and|in|on|for|with|that|this|be|by|as|or|if|when|so|you|your|"
+    r"its|they|their|then|which|from|not|can|will|would|was|has|have|do|does|at)\b",
+    re.IGNORECASE,
 )
+_LETTER = re.compile(r"[^\W\d_]")
+_FOREIGN_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 
 
 @dataclass(frozen=True)
@@ -151,20 +116,24 @@ class Scored:
 
 
 @cache
-def _phrase(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in phrase.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-
-
-@cache
 def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
 def _matchers(concepts: Sequence[Concept]) -> list[re.Pattern[str]]:
-    return [_phrase(p) for c in concepts for p in c.any if p.strip()] + [
+    phrases = tuple(
+        sorted({p for c in concepts for p in c.any if p.strip()}, key=len, reverse=True)
+    )
+    return ([_phrases(phrases)] if phrases else []) + [
         _pattern(p) for c in concepts for p in c.patterns
     ]
+
+
+@cache
+def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """All phrases in one regex, longest first: one pass over the answer instead of many."""
+    alternatives = (r"\s+".join(re.escape(w) for w in p.split()) for p in phrases)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
 def sentences(answer: str) -> list[str]:
@@ -213,11 +182,15 @@ class _Text:
         return self.text[start:end].strip()
 
     def negated(self, hit: _Hit, inside: bool = False) -> bool:
-        """A negator in the words before the hit (or, for a claim, inside it) negates it."""
+        """A negator in the words before the hit (or, for a claim, inside it) negates it,
+        unless a verb of its own sits between them ("a pod that doesn't set them is rejected")."""
         before = self.text[self.clauses[hit.clause][0] : hit.start].split()[-NEGATION_WINDOW:]
         said = " ".join(before) + (" " + self.text[hit.start : hit.end] if inside else "")
         after = self.text[hit.end : self.clauses[hit.clause][1]]
-        return bool(NEGATORS.search(said) or _NEGATED_AFTER.search(after))
+        negators = list(NEGATORS.finditer(said))
+        if negators and not _OWN_VERB.search(said[negators[-1].end() :]):
+            return True
+        return bool(_NEGATED_AFTER.search(after))
 
 
 def _spans(text: str, splitter: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
@@ -289,13 +262,14 @@ class _Entry:
 
 
 def _language_note(text: str) -> str:
-    words = _WORD.findall(text)
-    if len(words) < 8:
+    """A note when the answer is mostly another script, or has almost no English words."""
+    letters = len(_LETTER.findall(text))
+    if letters < 20:
         return ""
-    letters = [ch for w in words for ch in w]
-    foreign = sum(1 for ch in letters if not ch.isascii()) / max(1, len(letters))
-    english = sum(1 for w in words if w.lower() in _ENGLISH) / len(words)
-    if foreign > 0.3 or english < 0.08:
+    words = len(_WORD.findall(text))
+    foreign = len(_FOREIGN_LETTER.findall(text)) / letters
+    english = len(_ENGLISH.findall(text)) / max(1, words)
+    if foreign > 0.3 or (words >= 8 and english < 0.08):
         return (
             "Few English sentences were found. The rubric is matched against English wording "
             "and the relations between terms, so points stated in another language or as a "
@@ -304,9 +278,14 @@ def _language_note(text: str) -> str:
     return ""
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = [w.lower() for w in _WORD.findall(text)]
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+    return frozenset(tuple(words[i : i + 3]) for i in range(len(words) - 2))
+
+
+@cache
+def _model_shingles(model_answer: str) -> frozenset[tuple[str, ...]]:
+    return _shingles(model_answer)
 
 
 def _borrowed_from(answer: str, others: Sequence[Interview]) -> str:
@@ -316,7 +295,7 @@ def _borrowed_from(answer: str, others: Sequence[Interview]) -> str:
         return ""
     best, best_id = 0.0, ""
     for other in others:
-        share = len(mine & _shingles(other.model_answer)) / len(mine)
+        share = len(mine & _model_shingles(other.model_answer)) / len(mine)
         if share > best:
             best, best_id = share, other.id
     return best_id if best >= 0.5 else ""

@@ -99,3 +99,24 @@ def test_an_attempt_that_cannot_be_recorded_is_named_with_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("error: the attempt was graded but not recorded")
     assert "Traceback" not in err
+
+
+def test_interview_score_puts_the_misconception_first_with_its_sentence(
+    tmp_path: Path,
+) -> None:
+    answer = tmp_path / "answer.md"
+    answer.write_text(
+        "CPU over its limit is OOM-killed, while memory over its limit is throttled. "
+        "Requests are what the scheduler reserves.\n"
+    )
+    question = "iv-resources-scheduling-requests-limits"
+    result = cli("interview", "score", question, "--answer-file", str(answer), "--json")
+    assert result.returncode == 0, result.stderr
+    scored = json.loads(result.stdout)
+    assert {m["id"] for m in scored["misconceptions"]} == {"cpu-oom", "memory-throttled"}
+    assert scored["misconceptions"][0]["evidence"].startswith("CPU over its limit is OOM-killed")
+    found = {p["id"]: p["evidence"] for p in scored["key_points"] if p["found"]}
+    assert found == {"requests-scheduling": "Requests are what the scheduler reserves."}
+    assert scored["coverage"] == 0.0
+    text = cli("interview", "score", question, "--answer-file", str(answer)).stdout
+    assert text.index("WRONG") < text.index("MISSED") < text.index("FOUND")

@@ -24,17 +24,40 @@ def course() -> Catalog:
     return load_catalog(project_root())
 
 
+Cross = tuple[str, tuple[str, ...]]  # a sentence, and the points it must not earn
+
+
 @cache
-def answer_sets() -> dict[str, dict[str, list[str]]]:
-    out: dict[str, dict[str, list[str]]] = {}
+def _files() -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
     for path in sorted(ANSWER_SETS.glob("*.yaml")):
         for question_id, bands in (yaml.safe_load(path.read_text()) or {}).items():
             assert question_id not in out, f"{path.name}: {question_id} has answers twice"
-            out[question_id] = {
-                band: [answers] if isinstance(answers, str) else list(answers)
-                for band, answers in bands.items()
-            }
+            unknown = set(bands) - {*BANDS, "cross"}
+            assert not unknown, f"{path.name}: {question_id}: unknown bands {unknown}"
+            out[question_id] = bands
     return out
+
+
+@cache
+def answer_sets() -> dict[str, dict[str, list[str]]]:
+    return {
+        question_id: {
+            band: [answers] if isinstance(answers, str) else list(answers)
+            for band, answers in bands.items()
+            if band != "cross"
+        }
+        for question_id, bands in _files().items()
+    }
+
+
+@cache
+def cross_cases() -> list[tuple[str, Cross]]:
+    return [
+        (question_id, (case["answer"], tuple(case["not"])))
+        for question_id, bands in _files().items()
+        for case in bands.get("cross", [])  # type: ignore[attr-defined]
+    ]
 
 
 def interview_questions() -> list[Interview]:
@@ -93,3 +116,22 @@ def test_the_model_answer_is_good_and_says_nothing_wrong(question_id: str) -> No
     scored = score_answer(question, question.model_answer)
     assert not scored.misconceptions, [(m.id, m.evidence) for m in scored.misconceptions]
     assert scored.coverage >= 0.8, [p.id for p in scored.missed]
+
+
+def test_there_are_cross_subject_cases_in_every_track() -> None:
+    tracks = {q.split("-")[1] for q, _ in cross_cases()}
+    assert len(cross_cases()) >= 10 and tracks >= {"kpo", "executor", "helm", "security", "mixed"}
+
+
+@pytest.mark.parametrize(
+    ("question_id", "case"), cross_cases(), ids=[f"{q}:{c[0][:30]}" for q, c in cross_cases()]
+)
+def test_a_sentence_about_another_subject_earns_none_of_these_points(
+    question_id: str, case: Cross
+) -> None:
+    answer, forbidden = case
+    question = course().question(question_id)
+    assert isinstance(question, Interview)
+    assert set(forbidden) <= {p.id for p in question.rubric}, f"unknown points in {forbidden}"
+    earned = {p.id for p in score_answer(question, answer).key_points if p.found}
+    assert not earned & set(forbidden), f"{answer!r} earned {earned & set(forbidden)}"

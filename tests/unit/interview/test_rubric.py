@@ -123,3 +123,159 @@ def test_the_bank_has_every_track_and_the_headline_question() -> None:
     assert len(questions) >= 50
     headline = catalog.question("iv-mixed-airflow-on-kubernetes")
     assert isinstance(headline, Interview) and "KubernetesPodOperator" in headline.prompt
+
+
+# ----------------------------------------------------------------- relations and misconceptions
+
+
+def bank() -> list[Interview]:
+    return [
+        q
+        for t in course().interviews.values()
+        for q in t.bank.questions
+        if isinstance(q, Interview)
+    ]
+
+
+def interview(question_id: str) -> Interview:
+    question = course().question(question_id)
+    assert isinstance(question, Interview)
+    return question
+
+
+def found(question_id: str, answer: str) -> set[str]:
+    return {p.id for p in score_answer(interview(question_id), answer).key_points if p.found}
+
+
+def wrong(question_id: str, answer: str) -> set[str]:
+    return {m.id for m in score_answer(interview(question_id), answer).misconceptions}
+
+
+LIMITS = "iv-resources-scheduling-requests-limits"
+
+
+def test_a_fact_counts_only_for_the_subject_it_is_said_about() -> None:
+    assert found(LIMITS, "CPU over its limit is throttled.") >= {"cpu-throttle"}
+    assert "mem-oom" not in found(LIMITS, "CPU over its limit is throttled.")
+    both = "CPU over its limit is throttled, while memory over its limit is OOM-killed."
+    assert found(LIMITS, both) >= {"cpu-throttle", "mem-oom"}
+    assert not wrong(LIMITS, both)
+
+
+def test_a_swapped_relation_is_a_misconception_with_its_sentence() -> None:
+    answer = (
+        "Limits matter. CPU over its limit is OOM-killed and memory over its limit is throttled."
+    )
+    scored = score_answer(interview(LIMITS), answer)
+    assert {m.id for m in scored.misconceptions} == {"cpu-oom", "memory-throttled"}
+    assert not {"cpu-throttle", "mem-oom"} & {p.id for p in scored.covered}
+    said = next(m for m in scored.misconceptions if m.id == "memory-throttled")
+    assert (
+        said.evidence == "CPU over its limit is OOM-killed and memory over its limit is throttled."
+    )
+    assert said.message.startswith("You said memory over its limit is throttled: it is OOM-killed")
+
+
+def test_the_subject_carries_into_a_later_clause_and_an_it_sentence() -> None:
+    assert "mem-oom" in found(LIMITS, "Memory cannot be compressed, so it gets OOM-killed.")
+    assert "mem-oom" in found(LIMITS, "Memory is the hard one. It gets OOM-killed past the limit.")
+    assert "mem-oom" not in found(
+        LIMITS, "Memory is the hard one. Going past the limit: OOM-killed."
+    )
+
+
+def test_a_contrast_is_not_the_subject() -> None:
+    answer = "Unlike memory, CPU is throttled when it goes over the limit."
+    assert "cpu-throttle" in found(LIMITS, answer)
+    assert "memory-throttled" not in wrong(LIMITS, answer)
+
+
+def test_negated_claims_are_neither_points_nor_misconceptions() -> None:
+    answer = "Memory is not throttled over its limit. The scheduler does not ignore requests."
+    assert not wrong(LIMITS, answer)
+    assert "cpu-throttle" not in found(LIMITS, answer)
+    assert "limitrange" not in found(
+        "iv-resources-scheduling-team-quotas", "A LimitRange isn't needed."
+    )
+
+
+def test_a_sentence_about_another_subject_earns_nothing() -> None:
+    """The worker's RBAC is not the XCom sidecar's side effect (issue 17's browser run)."""
+    xcom = "iv-kpo-xcom"
+    rbac = "The worker's service account needs RBAC on pods and pods/log to launch the pod."
+    assert "platform-gotchas" not in found(xcom, rbac)
+    evidence = next(
+        p.evidence
+        for p in score_answer(
+            interview(xcom), "The sidecar needs pods/exec RBAC. " + rbac
+        ).key_points
+        if p.id == "platform-gotchas"
+    )
+    assert evidence == "The sidecar needs pods/exec RBAC."
+    kpo = "The KPO image needs the same Airflow version as the scheduler."
+    assert "ke-image-airflow" not in found("iv-kpo-vs-executor", kpo)
+    assert wrong("iv-kpo-vs-executor", kpo) == {"kpo-image-airflow"}
+
+
+def test_a_described_mistake_is_not_the_mistake() -> None:
+    described = (
+        "schedule_interval was removed in Airflow 3, so schedule_interval still works only on 2.x."
+    )
+    assert "schedule-interval" not in wrong("iv-mixed-airflow3-upgrade", described)
+    said = "schedule_interval still works, nothing changed there."
+    assert wrong("iv-mixed-airflow3-upgrade", said) == {"schedule-interval"}
+
+
+def test_each_misconception_lowers_the_score() -> None:
+    right = "Requests drive scheduling. CPU over its limit is throttled. Memory over its limit is OOM-killed."
+    base = score_answer(interview(LIMITS), right).coverage
+    worse = score_answer(interview(LIMITS), right + " QoS is always Guaranteed.").coverage
+    worst = score_answer(
+        interview(LIMITS), right + " QoS is always Guaranteed. The scheduler ignores requests."
+    ).coverage
+    assert base > worse > worst
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_an_empty_answer_scores_zero_and_says_why() -> None:
+    scored = score_answer(interview(LIMITS), "  \n ")
+    assert scored.coverage == 0 and not scored.misconceptions
+    assert scored.notes == ("The answer is empty, so there is nothing to score.",)
+
+
+def test_a_pasted_model_answer_of_another_question_is_named_and_earns_little() -> None:
+    others = bank()
+    pasted = interview("iv-kpo-xcom").model_answer
+    scored = score_answer(interview(LIMITS), pasted, others)
+    assert scored.coverage <= 0.3
+    assert any("model answer of another question (iv-kpo-xcom)" in n for n in scored.notes)
+    own = score_answer(interview(LIMITS), interview(LIMITS).model_answer, others)
+    assert not own.notes
+
+
+def test_a_very_long_answer_is_scored_on_its_start_quickly() -> None:
+    import time
+
+    answer = interview(LIMITS).model_answer + " filler words here." * 3000
+    assert len(answer) > 50_000
+    started = time.perf_counter()
+    scored = score_answer(interview(LIMITS), answer, bank())
+    assert time.perf_counter() - started < 1.0
+    assert scored.coverage >= 0.7
+    assert any("only the first 20,000 were scored" in n for n in scored.notes)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Der Speicher überschreitet das Limit, dann wird der Container beendet und neu gestartet.",
+        "CPU が制限を超えるとスロットリングされ、メモリが制限を超えると OOM で強制終了されます。",
+        "requests limits scheduling throttling OOMKilled QoS Guaranteed container_resources",
+    ],
+)
+def test_non_english_or_a_bare_term_list_gets_a_clear_note(answer: str) -> None:
+    scored = score_answer(interview(LIMITS), answer)
+    assert any("Few English sentences were found" in n for n in scored.notes)
+    assert scored.coverage <= 0.3

@@ -233,6 +233,80 @@ def test_mock_interview_scores_rates_and_reports(course: Path) -> None:
     }
 
 
+def test_interview_feedback_and_report_put_misconceptions_first(course: Path) -> None:
+    at = app("interview")
+    at.selectbox(key="iv_track").set_value("basics")
+    at.number_input(key="iv_length").set_value(2)
+    next(b for b in at.button if b.label == "Start the interview").click().run()
+    alerts: list[tuple[str, str]] = []
+    for _ in range(2):
+        prompt = next(m.value for m in at.markdown if m.value.startswith("### "))
+        answer = "Limits decide scheduling. Set limits." if "size" in prompt else "No idea."
+        next(t for t in at.text_area if t.label == "Your answer").input(answer)
+        next(b for b in at.button if b.label == "Submit answer").click().run()
+        assert not at.exception
+        if "size" in prompt:
+            alerts = [
+                (node.type, str(node.value))
+                for node in at.main
+                if node.type in ("error", "warning", "success")
+            ]
+        next(b for b in at.button if b.label == "Good").click().run()
+    kinds = [kind for kind, _ in alerts]
+    assert kinds == ["error", "warning", "success"], alerts
+    assert "You said limits decide where the pod is scheduled" in alerts[0][1]
+    assert "Limits decide scheduling." in alerts[0][1]
+    [chart] = [node for node in at.main if node.type == "vega_lite_chart"]
+    spec = str(chart.proto)
+    assert "Coverage (%)" in spec
+
+
+def test_the_report_lists_misconceptions_then_missed_then_covered() -> None:
+    from flightschool.content.models import Interview
+    from flightschool.interview.rubric import score_answer
+    from flightschool.ui.pages.interview import feedback_markdown
+
+    question = Interview.model_validate(
+        {
+            "id": "iv-order",
+            "type": "interview",
+            "lesson": "01-basics",
+            "difficulty": "core",
+            "prompt": "Requests and limits?",
+            "explanation": "Order of the report.",
+            "model_answer": "Requests drive scheduling; limits cap what a container may use.",
+            "subjects": {"limits": {"any": ["limits"]}, "requests": {"any": ["requests"]}},
+            "rubric": [
+                {"id": "cap", "text": "Limits cap usage", "concepts": [{"any": ["cap"]}]},
+                {
+                    "id": "sched",
+                    "text": "Requests drive scheduling",
+                    "subject": "requests",
+                    "concepts": [{"any": ["scheduling"]}],
+                },
+            ],
+            "misconceptions": [
+                {
+                    "id": "limits-sched",
+                    "subject": "limits",
+                    "swaps": "sched",
+                    "said": "limits drive scheduling",
+                    "correction": "requests do",
+                }
+            ],
+        }
+    )
+    lines = feedback_markdown(score_answer(question, "Limits drive scheduling. They cap use."))
+    text = "\n".join(lines)
+    assert text.index("### Misconceptions") < text.index("### Missed") < text.index("### Covered")
+    assert (
+        "- You said limits drive scheduling: requests do Your sentence: “Limits drive scheduling.”"
+        in lines
+    )
+    assert "- [ ] Requests drive scheduling" in lines
+    assert "- [x] Limits cap usage: “They cap use.”" in lines
+
+
 def test_review_page_asks_due_cards_and_reschedules(course: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
