@@ -134,6 +134,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=_stats)
+    ledger = content.add_parser(
+        "ledger", help="the claims ledger: counts by proof kind, items missing rows, problems"
+    )
+    ledger.add_argument("--json", action="store_true")
+    ledger.add_argument(
+        "--stub",
+        metavar="SOURCE",
+        default=None,
+        help="print a ledger skeleton for a lesson or bank",
+    )
+    ledger.add_argument(
+        "--no-check", action="store_true", help="count and match items only; skip checking proofs"
+    )
+    ledger.add_argument(
+        "--chart",
+        type=Path,
+        action="append",
+        default=None,
+        help="a chart .tgz or directory that `chart:` rows cite (default: the fetched chart)",
+    )
+    ledger.set_defaults(func=_ledger)
     schema = content.add_parser("schema", help="JSON Schema of lab.yaml, for editors")
     schema.add_argument("kind", choices=["lab"])
     schema.set_defaults(func=_schema)
@@ -341,6 +362,46 @@ def _stats(args: argparse.Namespace) -> int:
             f"{data['code_blocks']['verified']}/{data['code_blocks']['total']} code blocks verified"
         )
     return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    from flightschool.cluster.helm import ChartUnavailable, airflow_chart
+    from flightschool.content import ledger
+
+    root = project_root()
+    if args.stub is not None:
+        if args.stub not in ledger.course_sources(root):
+            print(
+                f"error: {args.stub} is not a lesson, quiz bank or interview track", file=sys.stderr
+            )
+            return 2
+        print("\n".join(ledger.stub(ledger.course_items(root, [args.stub])[args.stub])))
+        return 0
+    charts: tuple[Path, ...] = tuple(args.chart or ())
+    if not charts:
+        try:
+            charts = (airflow_chart(),)
+        except ChartUnavailable:
+            charts = ()
+    missing = [c for c in charts if not c.exists()]
+    if missing:
+        print(f"error: no chart at {missing[0]}", file=sys.stderr)
+        return 2
+    sources = ledger.Sources(root, charts, ledger.default_go_mod_cache())
+    report = ledger.audit(root, sources, check_proofs=not args.no_check)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(report.by_kind.items()))
+        print(
+            f"{report.items} items ({report.claim_free} without a factual claim), "
+            f"{report.claims} claims, {report.proven} proven ({kinds})"
+        )
+        if report.not_checked:
+            print(f"{len(report.not_checked)} proofs not checked here (source not on this machine)")
+        for problem in report.problems:
+            print(f"  {problem.message}")
+    return 1 if report.problems else 0
 
 
 def _interview_score(args: argparse.Namespace) -> int:

@@ -120,3 +120,46 @@ def test_interview_score_puts_the_misconception_first_with_its_sentence(
     assert scored["coverage"] == 0.0
     text = cli("interview", "score", question, "--answer-file", str(answer)).stdout
     assert text.index("WRONG") < text.index("MISSED") < text.index("FOUND")
+
+
+def test_content_ledger_names_sources_without_a_ledger(course: Path) -> None:
+    result = cli("content", "ledger", "--json", env={"FLIGHTSCHOOL_CONTENT_DIR": str(course)})
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["claims"] == 0
+    assert {
+        "source": "lessons/01-basics.md",
+        "message": "lessons/01-basics.md has no ledger: create ledger/lessons/01-basics.yaml "
+        "(`flightschool content ledger --stub lessons/01-basics.md` prints one to fill in) "
+        f"with the claims of its {_items(course, 'lessons/01-basics.md')} items",
+    } in report["problems"]
+
+
+def _items(course: Path, source: str) -> int:
+    from flightschool.content.ledger import course_items
+
+    return len(course_items(course, [source])[source])
+
+
+def test_a_filled_in_stub_is_counted_and_its_unproven_rows_named(course: Path) -> None:
+    env = {"FLIGHTSCHOOL_CONTENT_DIR": str(course)}
+    stub = cli("content", "ledger", "--stub", "lessons/01-basics.md", env=env)
+    assert stub.returncode == 0, stub.stderr
+    target = course / "ledger" / "lessons" / "01-basics.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(stub.stdout)
+    result = cli("content", "ledger", env=env)
+    assert result.returncode == 1
+    count = _items(course, "lessons/01-basics.md")
+    assert f"{count} claims, 0 proven (unproven {count})" in result.stdout
+    assert "ledger/lessons/01-basics.yaml:" in result.stdout
+    assert "'TODO': unproven: not yet checked" in result.stdout
+
+
+def test_content_ledger_refuses_an_unknown_source_or_chart(course: Path) -> None:
+    env = {"FLIGHTSCHOOL_CONTENT_DIR": str(course)}
+    unknown = cli("content", "ledger", "--stub", "lessons/99-nope.md", env=env)
+    assert unknown.returncode == 2
+    assert "lessons/99-nope.md is not a lesson, quiz bank or interview track" in unknown.stderr
+    chart = cli("content", "ledger", "--chart", str(course / "none.tgz"), env=env)
+    assert chart.returncode == 2 and "no chart at" in chart.stderr
