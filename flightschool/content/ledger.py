@@ -40,7 +40,10 @@ SOURCE_DIRS = ("lessons", "quizzes", "interviews")
 PROOF_KINDS = ("test", "installed", "chart", "go", "doc", "unproven")
 HASH_CHARS = 12
 # Quiz and interview fields that carry no factual claim: changing them needs no review.
-_UNHASHED = frozenset({"difficulty", "tags", "points", "lesson", "rubric", "follow_ups"})
+# An interview's subjects and misconceptions are scoring data, like its rubric.
+_UNHASHED = frozenset(
+    {"difficulty", "tags", "points", "lesson", "rubric", "subjects", "misconceptions", "follow_ups"}
+)
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*\n", re.DOTALL)
@@ -125,7 +128,8 @@ def lesson_items(source: str, text: str) -> list[Item]:
 
 def question_items(source: str, text: str) -> list[Item]:
     """One item per question; the hash covers every field that states a fact (the prompt,
-    options, answer, code, explanation, model answer), not tags, difficulty or the rubric."""
+    options, answer, code, explanation, model answer), not tags, difficulty or the scoring data
+    (rubric, subjects, misconceptions)."""
     data = safeyaml.load(text)
     questions = data.get("questions", []) if isinstance(data, dict) else []
     items: list[Item] = []
