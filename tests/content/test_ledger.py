@@ -23,9 +23,8 @@ SOURCES = ledger.course_sources(ROOT)
 
 LEDGER_PENDING: frozenset[str] = frozenset(
     {
-        # lessons 12 and 14 from the course branch: partial ledgers (their key claims) so far
+        # lesson 12 from the course branch: a partial ledger (its key claims) so far
         "lessons/12-upgrades-and-the-metadata-database.md",
-        "lessons/14-scale-tuning.md",
     }
 )
 
