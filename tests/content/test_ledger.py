@@ -21,12 +21,7 @@ from tests.charts import TEST_CHARTS, proof_chart
 ROOT = project_root()
 SOURCES = ledger.course_sources(ROOT)
 
-LEDGER_PENDING: frozenset[str] = frozenset(
-    {
-        # lesson 12 from the course branch: a partial ledger (its key claims) so far
-        "lessons/12-upgrades-and-the-metadata-database.md",
-    }
-)
+LEDGER_PENDING: frozenset[str] = frozenset()  # every source's ledger is complete
 
 
 @cache
