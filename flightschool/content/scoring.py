@@ -1,7 +1,7 @@
 """Scoring quiz answers. Answers are values: option texts, line numbers, item texts.
 
-Multiple choice, spot-the-mistake and ordering give partial points, but only a fully
-right answer counts as correct (that is what "retry the wrong ones" retries).
+Multiple choice, spot-the-mistake and ordering give partial points (ordering: by the
+pairs of items in the right order), but only a fully right answer counts as correct (that is what "retry the wrong ones" retries).
 """
 
 from __future__ import annotations
@@ -106,12 +106,25 @@ def _spot(q: SpotTheMistake, answer: Any) -> Outcome:
     return Outcome(ok, points, q.points, notes)
 
 
+def pairs_in_order(answer: Sequence[str], right: Sequence[str]) -> tuple[int, int]:
+    """How many pairs of items the answer puts in the right order relative to each other,
+    out of all pairs. One item moved to the wrong end loses only the pairs it breaks,
+    where counting items in place would lose most of the points."""
+    rank = {item: n for n, item in enumerate(right)}
+    ranks = [rank[item] for item in answer]
+    total = len(ranks) * (len(ranks) - 1) // 2
+    kept = sum(1 for i, first in enumerate(ranks) for second in ranks[i + 1 :] if first < second)
+    return kept, total
+
+
 def _ordering(q: Ordering, answer: Any) -> Outcome:
     if not isinstance(answer, list | tuple) or sorted(answer) != sorted(q.items):
         raise AnswerError("ordering needs every item exactly once")
-    in_place = sum(1 for got, want in zip(answer, q.items, strict=True) if got == want)
-    ok = in_place == len(q.items)
-    return Outcome(ok, round(q.points * in_place / len(q.items), 4), q.points)
+    kept, total = pairs_in_order(answer, q.items)
+    ok = list(answer) == list(q.items)
+    fraction = kept / total if total else 1.0
+    note = () if ok else (f"{kept} of {total} pairs of items in the right order.",)
+    return Outcome(ok, round(q.points * fraction, 4), q.points, note)
 
 
 def normalise(text: str) -> str:

@@ -43,6 +43,25 @@ def workspace(lab: Lab) -> Path:
     return workspace_root() / lab.id
 
 
+def exam_workspace(lab: Lab) -> Path:
+    """An exam's own copy of a lab's files, beside the practice workspace: starting an
+    exam never touches the learner's practice edits. (Lab ids start with digits, so
+    `exam` never names a lab's folder.)"""
+    return workspace_root() / "exam" / lab.id
+
+
+def copy_starter(lab: Lab, target: Path, fresh: bool = False) -> Path:
+    """Copy the starter files to `target`. An existing folder is kept unless `fresh`,
+    which replaces it (callers pass `fresh` only for a folder they own, never for the
+    learner's practice workspace)."""
+    if fresh and target.exists():
+        shutil.rmtree(target)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(lab.starter, target)
+    return target
+
+
 class UnsupportedBackend(ClusterError):
     """The lab's `backends` leave this one out (it cannot run what the lab needs)."""
 
@@ -132,18 +151,17 @@ def _gone(kube: Kube, api_version: str, kind: str, name: str) -> bool:
     return kube.get(api_version, kind, name) is None
 
 
-def start(lab: Lab, backend: Backend, fresh_workspace: bool = False) -> Path:
-    """Prepare the lab and copy the starter files; also writes the learner's kubeconfig."""
+def start(
+    lab: Lab, backend: Backend, fresh_workspace: bool = False, folder: Path | None = None
+) -> Path:
+    """Prepare the lab and copy the starter files to `folder` (the practice workspace by
+    default); also writes the learner's kubeconfig. `fresh_workspace` replaces the folder's
+    files with the starter's: exams pass their own folder (`exam_workspace`) with it."""
     supported(lab, backend)
     kube = _kube(backend)
     prepare(lab, backend, kube)
     identity.access(kube, _identity(lab, backend))
-    target = workspace(lab)
-    if fresh_workspace and target.exists():
-        shutil.rmtree(target)
-    if not target.exists():
-        shutil.copytree(lab.starter, target)
-    return target
+    return copy_starter(lab, folder or workspace(lab), fresh=fresh_workspace)
 
 
 def check(

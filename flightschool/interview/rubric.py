@@ -184,7 +184,8 @@ class _Text:
     def negated(self, hit: _Hit, inside: bool = False) -> bool:
         """A negator in the words before the hit (or, for a claim, inside it) negates it,
         unless a verb of its own sits between them ("a pod that doesn't set them is rejected")."""
-        before = self.text[self.clauses[hit.clause][0] : hit.start].split()[-NEGATION_WINDOW:]
+        lead = self.text[self.clauses[hit.clause][0] : hit.start]
+        before = lead[lead.rfind(":") + 1 :].split()[-NEGATION_WINDOW:]  # "no X: use Y"
         said = " ".join(before) + (" " + self.text[hit.start : hit.end] if inside else "")
         after = self.text[hit.end : self.clauses[hit.clause][1]]
         negators = list(NEGATORS.finditer(said))
@@ -271,9 +272,10 @@ def _language_note(text: str) -> str:
     english = len(_ENGLISH.findall(text)) / max(1, words)
     if foreign > 0.3 or (words >= 8 and english < 0.08):
         return (
-            "Few English sentences were found. The rubric is matched against English wording "
-            "and the relations between terms, so points stated in another language or as a "
-            "bare list of terms are not counted."
+            "Few English sentences were found. The rubric reads English wording and how terms "
+            "relate within a sentence, so points made in another language or as a bare list "
+            "of terms mostly go unscored (names such as option keys still count). Write full "
+            "English sentences for a fair score."
         )
     return ""
 

@@ -77,6 +77,20 @@ class AttemptSummary:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
 
+@dataclass(frozen=True)
+class LabAttemptSummary:
+    id: int
+    lab_id: str
+    at: datetime
+    score: float
+    max_score: float
+    passed: bool
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+
 class ProgressStore:
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine()
@@ -335,6 +349,20 @@ class ProgressStore:
             s.add(row)
             s.flush()
             return row.id
+
+    def lab_attempts(self, profile: str) -> list[LabAttemptSummary]:
+        """Every graded lab attempt of `profile`, oldest first (for the progress chart)."""
+        with self._tx() as s:
+            pid = self._profile_id(s, profile)
+            rows = s.scalars(
+                select(LabAttempt)
+                .where(LabAttempt.profile_id == pid)
+                .order_by(LabAttempt.at, LabAttempt.id)
+            )
+            return [
+                LabAttemptSummary(r.id, r.lab_id, r.at, r.score, r.max_score, r.passed)
+                for r in rows
+            ]
 
     def best_lab_scores(self, profile: str) -> dict[str, tuple[float, float]]:
         with self._tx() as s:

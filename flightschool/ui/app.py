@@ -32,7 +32,9 @@ def main(start: str = "home") -> None:
     ctx = Context(cat, store(), current_profile(store()))
 
     def page(key: str, fn: Callable[[], None], title: str, url: str, icon: str) -> st.Page:
-        return st.Page(_guarded(fn), title=title, url_path=url, icon=icon, default=key == start)
+        return st.Page(
+            _guarded(fn, title), title=title, url_path=url, icon=icon, default=key == start
+        )
 
     pages: dict[str, st.Page] = {
         "home": page("home", lambda: home.render(ctx), "Home", "home", ":material/home:"),
@@ -87,10 +89,12 @@ def main(start: str = "home") -> None:
     st.navigation(sections, expanded=True).run()
 
 
-def _guarded(fn: Callable[[], None]) -> Callable[[], None]:
-    """A full disk under the progress store is a message on the page, not a traceback."""
+def _guarded(fn: Callable[[], None], title: str) -> Callable[[], None]:
+    """Each page gets its own browser title; a full disk under the progress store is a
+    message on the page, not a traceback."""
 
     def run() -> None:
+        st.set_page_config(page_title=f"{title} · Flight School")
         try:
             fn()
         except StoreFull as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit_sortables import sort_items
 
 from flightschool.content.models import (
     MultipleChoice,
@@ -22,7 +23,7 @@ TYPE_LABELS = {
     "multiple": "Multiple choice: pick all that apply",
     "true_false": "True or false",
     "spot_mistake": "Spot the mistake: pick the wrong line(s)",
-    "ordering": "Ordering: pick the items in the right order",
+    "ordering": "Ordering: drag the items into the right order",
     "short_answer": "Short answer",
     "interview": "Interview question",
 }
@@ -72,15 +73,7 @@ def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any 
         )
         return sorted(picked_lines) or None
     if isinstance(question, Ordering):
-        items = shuffled(question.items, order_seed)
-        order = st.multiselect(
-            "Pick every item, first to last",
-            items,
-            key=key,
-            disabled=disabled,
-            placeholder="Choose the first step…",
-        )
-        return order if len(order) == len(items) else None
+        return _ordering(question, key, order_seed, disabled)
     if isinstance(question, ShortAnswer):
         text = st.text_input("Your answer", key=key, disabled=disabled)
         return text.strip() or None
@@ -88,17 +81,54 @@ def ask(question: Question, key: str, seed: str, disabled: bool = False) -> Any 
     return None
 
 
-def feedback(question: Question, outcome: Outcome) -> None:
+DRAG_HELP = (
+    "Drag the items into order, first at the top. With the keyboard: Tab to an item, Space "
+    "to pick it up, the arrow keys to move it, Space to drop it."
+)
+
+
+def _ordering(question: Ordering, key: str, seed: str, disabled: bool) -> list[str] | None:
+    """Drag and drop, with a list picker below that needs no dragging: a complete pick
+    there wins over the dragged order."""
+    items = shuffled(question.items, seed)
+    kept = f"{key}:order"
+    if disabled:  # a checked answer: the order it was checked with, not a live list
+        order = st.session_state.get(kept)
+        if order:
+            st.markdown("\n".join(f"{n}. {item}" for n, item in enumerate(order, 1)))
+        return list(order) if order else None
+    st.caption(DRAG_HELP)
+    dragged = sort_items(items, direction="vertical", key=f"{key}:drag")
+    with st.expander("Or pick the order from a list"):
+        picked = st.multiselect(
+            "Pick every item, first to last",
+            items,
+            key=key,
+            placeholder="Choose the first step…",
+        )
+    order = picked if len(picked) == len(items) else list(dragged)
+    if sorted(order) != sorted(items):  # a stale drag from another question's list
+        order = items
+    st.session_state[kept] = order
+    return order
+
+
+def feedback(question: Question, outcome: Outcome, answer: Any = None) -> None:
+    """The verdict, with the learner's own answer beside it (when given) and the right one."""
     if outcome.correct:
         st.success(
-            f"Correct · {outcome.points:g}/{outcome.max_points:g}", icon=":material/check_circle:"
+            f"Correct · {_pts(outcome.points)}/{_pts(outcome.max_points)}",
+            icon=":material/check_circle:",
         )
     elif outcome.points > 0:
         st.warning(
-            f"Partly right · {outcome.points:g}/{outcome.max_points:g}", icon=":material/contrast:"
+            f"Partly right · {_pts(outcome.points)}/{_pts(outcome.max_points)}",
+            icon=":material/contrast:",
         )
     else:
-        st.error(f"Not quite · 0/{outcome.max_points:g}", icon=":material/cancel:")
+        st.error(f"Not quite · 0/{_pts(outcome.max_points)}", icon=":material/cancel:")
+    if answer is not None:
+        st.markdown(f"**Your answer:** {answer_text(question, answer)}")
     right = correct_answer_text(question)
     if right and not outcome.correct:
         st.markdown(f"**Right answer:** {right}")
@@ -119,3 +149,21 @@ def correct_answer_text(question: Question) -> str:
     if isinstance(question, ShortAnswer):
         return question.accept[0] if question.accept else ""
     return ""
+
+
+def answer_text(question: Question, answer: Any) -> str:
+    """An answer as the learner chose it: option texts, True/False, line numbers, an order."""
+    if isinstance(answer, bool):
+        return str(answer)
+    if isinstance(question, SpotTheMistake) and isinstance(answer, list | tuple):
+        return ", ".join(f"line {n}" for n in answer)
+    if isinstance(question, Ordering) and isinstance(answer, list | tuple):
+        return " → ".join(str(a) for a in answer)
+    if isinstance(answer, list | tuple | set | frozenset):
+        return "; ".join(str(a) for a in answer)
+    return str(answer)
+
+
+def _pts(points: float) -> str:
+    """Points as a learner reads them: 0.67, not 0.6667."""
+    return f"{round(points, 2):g}"

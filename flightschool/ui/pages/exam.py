@@ -79,12 +79,16 @@ def _choose(ctx: Context) -> None:
     if spec.labs:
         st.caption(
             "Labs run on the lab cluster: start it on a lab page first. Their namespaces are reset when "
-            "the exam starts and left as they are afterwards."
+            "the exam starts and left as they are afterwards. The exam's lab files go to a folder "
+            "of their own: your practice files are kept as they are."
         )
     if st.button("Start the exam", type="primary"):
         for lab_entry in spec.labs:
             try:
-                session.start(ctx.catalog.labs[lab_entry.id], get_backend(), fresh_workspace=True)
+                lab = ctx.catalog.labs[lab_entry.id]
+                session.start(
+                    lab, get_backend(), fresh_workspace=True, folder=session.exam_workspace(lab)
+                )
             except (EnvironmentProblem, InputProblem) as exc:
                 st.error(f"Lab {lab_entry.id} could not be prepared: {exc}")
                 return
@@ -121,12 +125,13 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
         f"{'⚑ ' if item_id in run.flagged else ''}{i + 1}{' ✓' if item_id in run.answers else ''}"
         for i, (_, item_id) in enumerate(items)
     ]
+    nav_key = f"exam_nav:{run.attempt_id}"
+    st.session_state.setdefault(nav_key, run.current)
     chosen = st.pills(
         "Items (✓ answered, ⚑ flagged)",
         range(len(items)),
         format_func=labels.__getitem__,
-        default=run.current,
-        key=f"exam_nav:{run.attempt_id}",
+        key=nav_key,
     )
     if chosen is not None:
         run.current = int(chosen)
@@ -150,12 +155,12 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
             if lab.spec.submission == "files":
                 st.caption(
-                    f"Edit the files in your workspace `{session.workspace(lab)}` "
+                    f"Edit the exam's copy of the files in `{session.exam_workspace(lab)}` "
                     f"({', '.join(lab.spec.files)}). They are graded when you submit."
                 )
             else:
                 st.caption(
-                    f"Work in your workspace `{session.workspace(lab)}` and apply with kubectl "
+                    f"Work in the exam's folder `{session.exam_workspace(lab)}` and apply with kubectl "
                     f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend())}`). The cluster state is graded when you submit."
                 )
         flagged = st.checkbox(
@@ -163,12 +168,18 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
         )
         (run.flagged.add if flagged else run.flagged.discard)(item_id)
     left, right = st.columns(2)
-    if left.button("← Previous", disabled=run.current == 0):
-        run.current -= 1
-        st.rerun()
-    if right.button("Next →", disabled=run.current == len(items) - 1):
-        run.current += 1
-        st.rerun()
+    left.button(
+        "← Previous",
+        disabled=run.current == 0,
+        on_click=_go,
+        args=(run, nav_key, run.current - 1),
+    )
+    right.button(
+        "Next →",
+        disabled=run.current == len(items) - 1,
+        on_click=_go,
+        args=(run, nav_key, run.current + 1),
+    )
     answered = sum(1 for k, i in items if k == "question" and i in run.answers)
     total = sum(1 for k, _ in items if k == "question")
     with st.popover("Submit the exam", use_container_width=True):
@@ -178,13 +189,21 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             st.rerun()
 
 
+def _go(run: ExamRun, nav_key: str, index: int) -> None:
+    """Previous/Next move the item pills too (a callback: it runs before they are drawn),
+    so the pills never pull the learner back to the item they last clicked."""
+    run.current = index
+    st.session_state[nav_key] = index
+
+
 def _submit(ctx: Context, run: ExamRun) -> None:
     exam = ctx.catalog.exams[run.exam_id]
     reports: dict[str, Report | str] = {}
     for lab_entry in exam.spec.labs:
         lab = ctx.catalog.labs[lab_entry.id]
         try:
-            reports[lab.id] = session.check(lab, get_backend(), None, visibility="exam")
+            folder = session.exam_workspace(lab) if lab.spec.submission == "files" else None
+            reports[lab.id] = session.check(lab, get_backend(), folder, visibility="exam")
         except (EnvironmentProblem, InputProblem) as exc:
             reports[lab.id] = f"not graded: {exc}"
     run.result = score_exam(exam, ctx.catalog, run.answers, reports)
@@ -213,6 +232,18 @@ def _submit(ctx: Context, run: ExamRun) -> None:
     record.exam_submitted(ctx.store, run.attempt_id, ctx.profile, answers, labs)
 
 
+def item_title(ctx: Context, kind: str, item_id: str, width: int = 70) -> str:
+    """An exam item as the learner saw it: the lab's title, or the start of the question."""
+    if kind == "lab":
+        lab = ctx.catalog.labs.get(item_id)
+        return f"Lab: {lab.spec.title}" if lab else f"Lab: {item_id}"
+    question = ctx.catalog.question(item_id)
+    if question is None:
+        return item_id
+    first = " ".join(question.prompt.split())
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
 def _review(ctx: Context, run: ExamRun) -> None:
     result = run.result
     assert result is not None
@@ -224,7 +255,7 @@ def _review(ctx: Context, run: ExamRun) -> None:
     )
     for n, item in enumerate(result.items, 1):
         with st.expander(
-            f"{n}. {'Lab ' if item.kind == 'lab' else ''}{item.id} · {item.points:g}/{item.weight:g}"
+            f"{n}. {item_title(ctx, item.kind, item.id)} · {item.points:g}/{item.weight:g}"
             + (" · ⚑" if item.id in run.flagged else ""),
             expanded=item.fraction < 1,
         ):
@@ -234,8 +265,7 @@ def _review(ctx: Context, run: ExamRun) -> None:
                     continue
                 st.markdown(question.prompt)
                 if isinstance(item.detail, Outcome):
-                    st.caption(f"Your answer: {run.answers.get(item.id)}")
-                    feedback(question, item.detail)
+                    feedback(question, item.detail, run.answers.get(item.id))
                 else:
                     st.caption("Not answered." if not item.answered else str(item.detail))
                     st.markdown(question.explanation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from flightschool.progress import review
 from flightschool.ui import nav
 from flightschool.ui.components.cards import error_card
 from flightschool.ui.state import Context
@@ -18,6 +19,7 @@ def render(ctx: Context) -> None:
     done = ctx.store.completed_lessons(ctx.profile)
     lessons = list(catalog.lessons.values())
     _continue(ctx, done)
+    _reviews_due(ctx)
     total = len(lessons)
     finished = sum(1 for lesson in lessons if lesson.id in done)
     st.progress(
@@ -79,3 +81,28 @@ def _continue(ctx: Context, done: set[str]) -> None:
     with st.container(border=True):
         st.markdown(f"**{verb}**")
         nav.link(f"lesson:{target.id}", target.meta.title, icon=":material/play_arrow:")
+
+
+REVIEW_KINDS = {
+    "quiz": "quiz question",
+    "interview": "interview question",
+    "lab-check": "lab check",
+}
+
+
+def _reviews_due(ctx: Context) -> None:
+    """Cards the spaced review has due now, by kind, with the way to the review page."""
+    cards = review.due(ctx.store, ctx.profile)
+    if not cards:
+        return
+    counts: dict[str, int] = {}
+    for card in cards:
+        counts[card.kind] = counts.get(card.kind, 0) + 1
+    parts = [
+        f"{n} {REVIEW_KINDS.get(kind, kind)}{'' if n == 1 else 's'}"
+        for kind, n in sorted(counts.items())
+    ]
+    with st.container(border=True):
+        st.markdown(f"**Reviews due: {len(cards)}**")
+        st.caption(", ".join(parts))
+        nav.link("review", "Review now", icon=":material/event_repeat:")

@@ -216,7 +216,7 @@ def feedback_markdown(result: Scored) -> list[str]:
     lines = [line for note in result.notes for line in ("", f"> {note}")]
     if result.misconceptions:
         lines += ["", "### Misconceptions", ""]
-        lines += [f"- {m.message} Your sentence: “{m.evidence}”" for m in result.misconceptions]
+        lines += [f"- {m.message}. Your sentence: “{m.evidence}”" for m in result.misconceptions]
     if result.missed:
         lines += ["", "### Missed", ""]
         lines += [

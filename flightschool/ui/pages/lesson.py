@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -12,6 +13,7 @@ from flightschool.content.scoring import score
 from flightschool.progress import record
 from flightschool.ui import nav
 from flightschool.ui.components.questions import ask, feedback
+from flightschool.ui.components.titles import labelled
 from flightschool.ui.state import Context
 
 
@@ -21,6 +23,8 @@ def render(ctx: Context, lesson_id: str) -> None:
     if (ctx.profile, lesson_id) not in seen:
         ctx.store.mark_viewed(ctx.profile, lesson_id)
         seen.add((ctx.profile, lesson_id))
+        if not lesson.check_refs:  # nothing to answer: opening it is reading it
+            _complete(ctx, lesson, announce=False)
     meta = lesson.meta
     st.title(meta.title)
     st.caption(
@@ -34,7 +38,7 @@ def render(ctx: Context, lesson_id: str) -> None:
         st.header(section.title, anchor=section.slug)
         for part in section.parts:
             if isinstance(part, MarkdownPart):
-                st.markdown(part.text)
+                st.markdown(with_mistake_badges(part.text))
             elif isinstance(part, DiagramPart):
                 st.graphviz_chart(part.dot)
             elif isinstance(part, CheckPart):
@@ -76,13 +80,61 @@ def _inline_check(ctx: Context, lesson: Lesson, qid: str) -> None:
                     seconds=time.monotonic() - shown_at,
                 )
                 st.session_state[key + ":result"] = result = outcome
+                st.session_state[key + ":answer"] = answer
+                if every_check_answered(ctx, lesson):
+                    _complete(ctx, lesson, announce=True)
                 st.rerun()
         if result is not None:
-            feedback(question, result)
+            feedback(question, result, st.session_state.get(key + ":answer"))
             if st.button("Try again", key=key + ":again"):
-                for suffix in (":result", ":shown"):
+                for suffix in (":result", ":shown", ":answer"):
                     st.session_state.pop(key + suffix, None)
                 st.rerun()
+
+
+def every_check_answered(ctx: Context, lesson: Lesson) -> bool:
+    """Whether every inline check of the lesson has an answer on record from this lesson's
+    page (on any visit; right or wrong: the answer's feedback is the lesson's teaching)."""
+    wanted = {qid for part in lesson.check_refs for qid in part.question_ids}
+    answered: set[str] = set()
+    for attempt in ctx.store.attempts(ctx.profile, lesson.id, kind="lesson"):
+        answered.update(a["question_id"] for a in ctx.store.answers(attempt.id))
+    return wanted <= answered
+
+
+def _complete(ctx: Context, lesson: Lesson, announce: bool) -> None:
+    """Mark the lesson complete once, when it has been read and its checks answered. The
+    toggle in the footer stays the learner's to change afterwards."""
+    if lesson.id in ctx.store.completed_lessons(ctx.profile):
+        return
+    ctx.store.set_complete(ctx.profile, lesson.id, True)
+    st.session_state[f"complete:{lesson.id}"] = True
+    if announce:
+        st.toast("Lesson complete: every check answered", icon=":material/check_circle:")
+
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+MISTAKE_BADGE = ":red-badge[:material/warning: Wrong on purpose: this code has a mistake]"
+
+
+def with_mistake_badges(text: str) -> str:
+    """Put a visible badge above every code block flagged `mistake`, so nobody copies it."""
+    out: list[str] = []
+    closing: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if closing is None and match:
+            closing = match["fence"]
+            if "mistake" in match["info"].split()[1:]:
+                out += [f"{match['indent']}{MISTAKE_BADGE}", ""]
+        elif (
+            closing is not None
+            and line.strip().startswith(closing)
+            and not line.strip(closing[0]).strip()
+        ):
+            closing = None
+        out.append(line)
+    return "\n".join(out)
 
 
 def _inline_attempt(ctx: Context, lesson_id: str) -> int:
@@ -102,10 +154,15 @@ def _footer(ctx: Context, lesson: Lesson) -> None:
         st.subheader("Practise")
         for loaded in banks:
             nav.link(
-                "quizzes", f"Quiz: {loaded.bank.title}", icon=":material/quiz:", quiz=loaded.bank.id
+                "quizzes",
+                labelled("Quiz", loaded.bank.title),
+                icon=":material/quiz:",
+                quiz=loaded.bank.id,
             )
         for lab in lesson.meta.labs:
-            nav.link(f"lab:{lab}", f"Lab: {lab}", icon=":material/science:")
+            found = ctx.catalog.labs.get(lab)
+            title = labelled("Lab", found.spec.title if found else lab)
+            nav.link(f"lab:{lab}", title, icon=":material/science:")
     done = lesson.id in ctx.store.completed_lessons(ctx.profile)
     marked = st.toggle("Lesson complete", value=done, key=f"complete:{lesson.id}")
     if marked != done:

@@ -10,7 +10,8 @@ import streamlit as st
 
 from flightschool.content.catalog import Catalog
 from flightschool.progress.export import ExportError, parse_bytes
-from flightschool.progress.store import ProfileError
+from flightschool.progress.store import AttemptSummary, LabAttemptSummary, ProfileError
+from flightschool.ui.components.titles import labelled
 from flightschool.ui.pages.interview import MIXED
 from flightschool.ui.state import Context
 
@@ -18,43 +19,86 @@ from flightschool.ui.state import Context
 def render(ctx: Context) -> None:
     st.title("Progress")
     attempts = [a for a in ctx.store.attempts(ctx.profile) if a.answered]
+    labs = ctx.store.lab_attempts(ctx.profile)
     done = ctx.store.completed_lessons(ctx.profile)
     total = len(ctx.catalog.lessons)
     left, middle, right = st.columns(3)
     left.metric("Lessons complete", f"{len(done & set(ctx.catalog.lessons))} / {total}")
-    middle.metric("Attempts", len(attempts))
+    middle.metric("Attempts", len(attempts) + len(labs))
     answered = sum(a.answered for a in attempts)
     right.metric("Questions answered", answered)
-    if attempts:
-        frame = pd.DataFrame(
-            {
-                "when": [a.started_at for a in attempts],
-                "quiz": [attempt_title(ctx.catalog, a.kind, a.quiz_id) for a in attempts],
-                "mode": [a.mode for a in attempts],
-                "score %": [round(a.percent, 1) for a in attempts],
-                "answered": [a.answered for a in attempts],
-            }
-        )
-        chart = (
-            alt.Chart(frame)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("when:T", title="Attempt"),
-                y=alt.Y("score %:Q", scale=alt.Scale(domain=[0, 100])),
-                color="quiz:N",
-                tooltip=["quiz", "mode", "score %", "answered", "when"],
-            )
-        )
+    frame = attempts_frame(ctx.catalog, attempts, labs)
+    if len(frame):
         st.subheader("Scores over time")
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(scores_chart(frame), use_container_width=True)
         st.dataframe(
             frame.sort_values("when", ascending=False), hide_index=True, use_container_width=True
         )
     else:
-        st.info("No quiz attempts yet. Your scores will be charted here.")
+        st.info("No attempts yet. Your quiz, lab, exam and interview scores will be charted here.")
     _mastery(ctx)
     _reviews_due(ctx)
     _export_import(ctx)
+
+
+def attempts_frame(
+    catalog: Catalog, attempts: list[AttemptSummary], labs: list[LabAttemptSummary]
+) -> pd.DataFrame:
+    """One row per attempt of any kind, under its title, oldest first."""
+    rows = [
+        {
+            "when": a.started_at,
+            "activity": attempt_title(catalog, a.kind, a.quiz_id),
+            "kind": KIND_LABELS.get(a.kind, a.kind),
+            "mode": a.mode,
+            "score %": round(a.percent, 1),
+            "score": f"{a.score:g}/{a.max_score:g}",
+        }
+        for a in attempts
+    ] + [
+        {
+            "when": lab.at,
+            "activity": attempt_title(catalog, "lab", lab.lab_id),
+            "kind": KIND_LABELS["lab"],
+            "mode": "passed" if lab.passed else "not yet",
+            "score %": round(lab.percent, 1),
+            "score": f"{lab.score:g}/{lab.max_score:g}",
+        }
+        for lab in labs
+    ]
+    columns = ["when", "activity", "kind", "mode", "score %", "score"]
+    return pd.DataFrame(rows, columns=columns).sort_values("when", ignore_index=True)
+
+
+def scores_chart(frame: pd.DataFrame) -> alt.Chart:
+    """The mean score of each activity per day, on a time axis by day."""
+    chart: alt.Chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "yearmonthdate(when):T",
+                title="Day",
+                axis=alt.Axis(format="%d %b", tickCount="day", labelAngle=0),
+            ),
+            y=alt.Y(
+                "mean(score %):Q", title="Score % (mean that day)", scale=alt.Scale(domain=[0, 100])
+            ),
+            color=alt.Color(
+                "activity:N",
+                title=None,
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
+            ),
+            tooltip=[
+                alt.Tooltip("activity:N"),
+                alt.Tooltip("kind:N"),
+                alt.Tooltip("yearmonthdate(when):T", title="day"),
+                alt.Tooltip("mean(score %):Q", title="score % (mean)", format=".0f"),
+                alt.Tooltip("count():Q", title="attempts"),
+            ],
+        )
+    )
+    return chart
 
 
 KIND_LABELS = {
@@ -62,24 +106,28 @@ KIND_LABELS = {
     "lesson": "Lesson check",
     "exam": "Exam",
     "interview": "Interview",
+    "lab": "Lab",
 }
 
 
 def attempt_title(catalog: Catalog, kind: str, ref: str) -> str:
-    """What an attempt was, by its kind: the bank, lesson, exam or interview track's title
-    (which already say "Quiz: …", "Exam: …"), or the kind and id if it left the catalog."""
+    """What an attempt was, by its kind: the bank, lesson, exam, lab or interview track's
+    title under its kind (once), or the kind and id if it left the catalog."""
     label = KIND_LABELS.get(kind, kind.capitalize())
+    title: str | None = None
     if kind == "quiz" and ref in catalog.banks:
-        return catalog.banks[ref].bank.title
-    if kind == "lesson" and ref in catalog.lessons:
-        return f"{label}: {catalog.lessons[ref].meta.title}"
-    if kind == "exam" and ref in catalog.exams:
-        return catalog.exams[ref].spec.title
-    if kind == "interview" and ref in catalog.interviews:
-        return catalog.interviews[ref].bank.title
-    if kind == "interview" and ref == MIXED:
-        return f"{label}: every track"
-    return f"{label}: {ref}"
+        title = catalog.banks[ref].bank.title
+    elif kind == "lesson" and ref in catalog.lessons:
+        title = catalog.lessons[ref].meta.title
+    elif kind == "exam" and ref in catalog.exams:
+        title = catalog.exams[ref].spec.title
+    elif kind == "lab" and ref in catalog.labs:
+        title = catalog.labs[ref].spec.title
+    elif kind == "interview" and ref in catalog.interviews:
+        title = catalog.interviews[ref].bank.title
+    elif kind == "interview" and ref == MIXED:
+        title = "every track"
+    return labelled(label, title if title is not None else ref)
 
 
 def mastery_by_lesson(ctx: Context) -> dict[str, float]:
@@ -112,7 +160,7 @@ def _mastery(ctx: Context) -> None:
         .mark_bar()
         .encode(
             x=alt.X("mastery %:Q", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y("lesson:N", sort="-x"),
+            y=alt.Y("lesson:N", sort="-x", axis=alt.Axis(labelLimit=360)),
             tooltip=["lesson", "mastery %"],
         )
     )

@@ -95,7 +95,7 @@ def _question(ctx: Context, run: Run) -> None:
             return
         outcome = _check(ctx, run, qid, answer)
     if outcome is not None:
-        feedback(question, outcome)
+        feedback(question, outcome, answer)
         last = run.index + 1 == len(run.question_ids)
         if st.button(
             "See results" if last else "Next question →", type="primary", key=key + ":next"

@@ -76,7 +76,7 @@ def _question_card(ctx: Context, card: review.DueCard) -> None:
         st.session_state[key] = score(question, answer)
     outcome = st.session_state.get(key)
     if outcome is not None:
-        feedback(question, outcome)
+        feedback(question, outcome, answer)
         _rate_buttons(ctx, card, ("hard", "good", "easy") if outcome.correct else ("again",))
 
 

@@ -31,7 +31,10 @@ def questions(course: Path) -> dict[str, Question]:
         ("fx-spot", [1, 2], False, 0.0),
         ("fx-spot", [3], False, 0.0),
         ("fx-order", ["Pending", "Running", "Succeeded"], True, 1.0),
-        ("fx-order", ["Running", "Pending", "Succeeded"], False, 0.3333),
+        ("fx-order", ["Running", "Pending", "Succeeded"], False, 0.6667),  # 2 of 3 pairs
+        ("fx-order", ["Pending", "Succeeded", "Running"], False, 0.6667),
+        ("fx-order", ["Succeeded", "Running", "Pending"], False, 0.0),  # reversed: no pair
+        ("fx-order", ["Running", "Succeeded", "Pending"], False, 0.3333),
         ("fx-short", "  kubernetesexecutor ", True, 1.0),
         ("fx-short", "Kubernetes Executor", True, 1.0),
         ("fx-short", "CeleryExecutor", False, 0.0),
@@ -73,3 +76,21 @@ def test_shuffle_is_a_stable_permutation(values: list[str], seed: str) -> None:
     first = shuffled(values, seed)
     assert sorted(first) == sorted(values)
     assert shuffled(values, seed) == first
+
+
+def test_ordering_credit_counts_pairs_in_order() -> None:
+    from flightschool.content.scoring import pairs_in_order
+
+    right = ["a", "b", "c", "d", "e"]
+    assert pairs_in_order(right, right) == (10, 10)
+    assert pairs_in_order(["e", "a", "b", "c", "d"], right) == (6, 10)  # one item moved
+    assert pairs_in_order(list(reversed(right)), right) == (0, 10)
+    assert pairs_in_order(["a"], ["a"]) == (0, 0)
+
+
+def test_ordering_feedback_says_how_many_pairs_were_in_order(
+    questions: dict[str, Question],
+) -> None:
+    outcome = score(questions["fx-order"], ["Running", "Pending", "Succeeded"])
+    assert outcome.feedback == ("2 of 3 pairs of items in the right order.",)
+    assert score(questions["fx-order"], ["Pending", "Running", "Succeeded"]).feedback == ()

@@ -40,3 +40,23 @@ def test_a_listed_backend_goes_on_to_the_cluster(
     monkeypatch.setenv("FLIGHTSCHOOL_KUBECONFIG", str(tmp_path / "nowhere"))
     lab = load_lab(ROOT / "labs" / "01-first-pod")
     session.supported(lab, ExternalCluster())  # listed: no refusal
+
+
+def test_an_exam_copy_never_touches_the_learners_practice_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "ws"))
+    lab = load_lab(ROOT / "labs" / "01-first-pod")
+    practice = session.copy_starter(lab, session.workspace(lab))
+    [edited] = [p for p in practice.rglob("*") if p.is_file()][:1]
+    edited.write_text("# the learner's own work\n")
+    exam = session.copy_starter(lab, session.exam_workspace(lab), fresh=True)
+    assert exam != practice and not exam.is_relative_to(practice)
+    assert edited.read_text() == "# the learner's own work\n"
+    exam_copy = exam / edited.relative_to(practice)
+    assert exam_copy.read_text() == (lab.starter / edited.relative_to(practice)).read_text()
+    exam_copy.write_text("exam answer\n")  # a second exam starts from the starter again
+    session.copy_starter(lab, session.exam_workspace(lab), fresh=True)
+    assert exam_copy.read_text() != "exam answer\n"
+    session.copy_starter(lab, session.workspace(lab))  # a practice start keeps edits
+    assert edited.read_text() == "# the learner's own work\n"

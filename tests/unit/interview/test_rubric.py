@@ -176,6 +176,20 @@ def test_a_swapped_relation_is_a_misconception_with_its_sentence() -> None:
     assert said.message.startswith("You said memory over its limit is throttled: it is OOM-killed")
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Memory limits: exceeding them gets the container OOM-killed; CPU limits: exceeding them throttles.",
+        "When a pod goes over its memory limit, the kernel kills it (OOMKilled), but with CPU it is just throttled.",
+        "Throttling happens for CPU; OOM kills for memory.",
+        "CPU and memory limits differ: CPU gets throttled, memory gets OOM-killed.",
+    ],
+)
+def test_right_relations_in_other_word_orders(answer: str) -> None:
+    assert found(LIMITS, answer) >= {"cpu-throttle", "mem-oom"}
+    assert not wrong(LIMITS, answer)
+
+
 def test_the_subject_carries_into_a_later_clause_and_an_it_sentence() -> None:
     assert "mem-oom" in found(LIMITS, "Memory cannot be compressed, so it gets OOM-killed.")
     assert "mem-oom" in found(LIMITS, "Memory is the hard one. It gets OOM-killed past the limit.")

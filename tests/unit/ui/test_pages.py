@@ -53,11 +53,58 @@ def test_lesson_page_renders_sections_and_checks_an_inline_answer(course: Path) 
 
 
 def test_marking_a_lesson_complete_is_stored(course: Path) -> None:
-    at = app("lesson:02-more")
-    at.toggle(key="complete:02-more").set_value(True).run()
-    assert ProgressStore(make_engine()).completed_lessons("learner") == {"02-more"}
+    at = app("lesson:01-basics")
+    at.toggle(key="complete:01-basics").set_value(True).run()
+    assert ProgressStore(make_engine()).completed_lessons("learner") == {"01-basics"}
     again = app("home")
     assert "Next up" in texts(again) or "Continue" in texts(again)
+
+
+def test_a_lesson_completes_itself_when_its_checks_are_answered(course: Path) -> None:
+    store = ProgressStore(make_engine())
+    at = app("lesson:01-basics")
+    assert not at.toggle(key="complete:01-basics").value
+    at.radio(key="inline:01-basics:fx-pods").set_value("A DAG")  # a wrong answer counts
+    at.button[0].click().run()
+    assert not at.exception
+    assert store.completed_lessons("learner") == {"01-basics"}
+    assert at.toggle(key="complete:01-basics").value
+    at.toggle(key="complete:01-basics").set_value(False).run()  # the toggle stays the learner's
+    at.run()
+    assert store.completed_lessons("learner") == set()
+    assert not app("lesson:01-basics").toggle(key="complete:01-basics").value
+
+
+def test_a_lesson_without_checks_completes_when_opened(course: Path) -> None:
+    at = app("lesson:02-more")
+    assert not at.exception
+    assert ProgressStore(make_engine()).completed_lessons("learner") == {"02-more"}
+    assert at.toggle(key="complete:02-more").value
+
+
+def test_the_inline_check_keeps_the_chosen_answer_beside_the_feedback(course: Path) -> None:
+    at = app("lesson:01-basics")
+    at.radio(key="inline:01-basics:fx-pods").set_value("A DAG")
+    at.button[0].click().run()
+    assert any("Not quite" in e.value for e in at.error)
+    shown = [m.value for m in at.markdown]
+    assert "**Your answer:** A DAG" in shown
+    assert "**Right answer:** A pod" in shown
+    next(b for b in at.button if b.label == "Try again").click().run()
+    assert "**Your answer:** A DAG" not in [m.value for m in at.markdown]
+
+
+def test_mistake_code_blocks_carry_a_wrong_on_purpose_badge() -> None:
+    from flightschool.ui.pages.lesson import MISTAKE_BADGE, with_mistake_badges
+
+    text = "Intro\n\n```python mistake\nx = 1\n```\n\n```python\ny = 2\n```\n\n````md\n```python mistake\n````"
+    out = with_mistake_badges(text)
+    assert out.count(MISTAKE_BADGE) == 1
+    assert out.index(MISTAKE_BADGE) < out.index("```python mistake")
+    assert with_mistake_badges("```mistake\nx\n```") == "```mistake\nx\n```"  # a language
+    at = app("lesson:01-how-airflow-runs-tasks")
+    assert not at.exception
+    assert any("Wrong on purpose" in m.value for m in at.markdown)
 
 
 def test_quiz_practice_gives_feedback_and_retries_the_wrong_ones(course: Path) -> None:
@@ -131,17 +178,68 @@ def test_progress_lists_attempts_of_every_kind_under_their_titles(course: Path) 
         store.record_answer(
             attempt, "fx-pods", "A pod", correct=True, points=1, max_points=1, seconds=1
         )
+    import shutil
+
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "labs" / "01-first-pod", course / "labs" / "01-first-pod")
+    store.record_lab("learner", "01-first-pod", score=3, max_score=4, passed=False, checks=[])
+    store.record_lab("learner", "99-gone", score=1, max_score=1, passed=True, checks=[])
     at = app("progress")
     assert not at.exception
-    shown = sorted(at.dataframe[0].value["quiz"])
+    shown = sorted(at.dataframe[0].value["activity"])
     assert shown == [
         "Exam: quick",
         "Exam: retired",
         "Interview: basics",
         "Interview: every track",
+        "Lab: 99-gone",
+        "Lab: Your first pod",
         "Lesson check: Basics of the fixture course",
         "Quiz: basics",
     ]
+    assert not any("Quiz: Quiz:" in t or "Exam: Exam:" in t for t in shown)
+    assert any(m.label == "Attempts" and m.value == "8" for m in at.metric)
+
+
+def test_progress_chart_has_a_time_axis_by_day(course: Path) -> None:
+    from datetime import UTC, datetime
+
+    from flightschool.content.catalog import load_catalog
+    from flightschool.progress.store import AttemptSummary, LabAttemptSummary
+    from flightschool.ui.pages.progress import attempts_frame, scores_chart
+
+    catalog = load_catalog(course)
+    day = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    quiz = AttemptSummary(1, "quiz", "01-basics", "practice", day, None, 1, 2, 2)
+    later = AttemptSummary(2, "quiz", "01-basics", "practice", day.replace(hour=18), None, 2, 2, 2)
+    lab = LabAttemptSummary(3, "gone", day.replace(day=3), 1, 4, False)
+    frame = attempts_frame(catalog, [later, quiz], [lab])
+    assert list(frame["activity"]) == ["Quiz: basics", "Quiz: basics", "Lab: gone"]
+    spec = scores_chart(frame).to_dict()
+    x = spec["encoding"]["x"]
+    assert (x["timeUnit"], x["type"], x["title"]) == ("yearmonthdate", "temporal", "Day")
+    assert spec["encoding"]["y"]["aggregate"] == "mean"  # two attempts on one day: one point
+
+
+def test_home_shows_the_reviews_due_with_a_link_to_review(course: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from flightschool.progress import review
+
+    assert "Reviews due" not in texts(app("home"))
+    store = ProgressStore(make_engine())
+    store.ensure_profile("learner")
+    past = datetime.now(UTC) - timedelta(days=3)
+    review.rate(store, "learner", "quiz", "fx-tf", "again", past)
+    review.rate(store, "learner", "quiz", "fx-pods", "again", past)
+    review.rate(store, "learner", "lab-check", "01-first-pod/pod", "again", past)
+    review.rate(store, "learner", "quiz", "fx-multi", "easy")  # not due for days
+    at = app("home")
+    assert not at.exception
+    assert "Reviews due: 3" in texts(at)
+    assert "1 lab check, 2 quiz questions" in texts(at)
+    assert "Review now" in [el.proto.label for el in at.get("page_link")]
 
 
 def test_a_broken_lesson_shows_an_error_card_and_the_rest_works(course: Path) -> None:
@@ -300,7 +398,7 @@ def test_the_report_lists_misconceptions_then_missed_then_covered() -> None:
     text = "\n".join(lines)
     assert text.index("### Misconceptions") < text.index("### Missed") < text.index("### Covered")
     assert (
-        "- You said limits drive scheduling: requests do Your sentence: “Limits drive scheduling.”"
+        "- You said limits drive scheduling: requests do. Your sentence: “Limits drive scheduling.”"
         in lines
     )
     assert "- [ ] Requests drive scheduling" in lines
@@ -340,10 +438,30 @@ def test_exam_timing_out_submits_what_was_answered(course: Path) -> None:
     assert any("Time is up" in w.value for w in at.warning)
     [result] = [m for m in at.metric if m.label == "Result"]
     assert result.value == "2 / 3 (67%)"
+    assert [e.label for e in at.expander] == [
+        "1. What runs containers? · 2/2",
+        "2. The KubernetesExecutor needs a pod template container named base. · 0/1",
+    ]
     attempts = ProgressStore(make_engine()).attempts("learner")
     assert [(a.kind, a.quiz_id, a.answered, a.score) for a in attempts] == [
         ("exam", "quick", 1, 2.0)
     ]
+
+
+def test_exam_next_and_previous_move_between_items(course: Path) -> None:
+    at = app("exam")
+    next(b for b in at.button if b.label == "Start the exam").click().run()
+    assert "What runs containers?" in texts(at)
+    next(b for b in at.button if b.label == "Next →").click().run()
+    assert not at.exception
+    assert at.session_state["exam_run"].current == 1
+    assert "What runs containers?" not in texts(at)
+    assert at.get("button_group")[0].value == 1  # the item pills follow
+    next(b for b in at.button if b.label == "← Previous").click().run()
+    assert "What runs containers?" in texts(at)
+    at.get("button_group")[0].set_value(1).run()  # and a pill still jumps
+    assert at.session_state["exam_run"].current == 1
+    assert not at.warning
 
 
 def test_timer_colour_changes_at_15_5_and_1_minutes() -> None:
