@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from flightschool.core import settings
@@ -226,7 +227,13 @@ def ldflags(v: Versions, build_date: str) -> str:
 def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
     versions = read_versions()
     final = cached_bin_dir()
-    with exclusive(final.parent.parent / (final.parent.name + ".lock")):
+    lock = final.parent.parent / (final.parent.name + ".lock")
+    waiting = partial(
+        progress,
+        "Another process is building the lab toolchain: waiting for it to finish "
+        f"(its log: {final.parent / 'build.log'})",
+    )
+    with exclusive(lock, on_wait=waiting):
         if _complete(final):  # another process built it while we waited
             return Toolchain(final, versions, "cache")
         staging = final.parent / "bin.partial"

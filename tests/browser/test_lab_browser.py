@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from flightschool.cluster.embedded import EmbeddedCluster
 from tests.browser.conftest import screenshot, start_app
@@ -36,24 +37,124 @@ def lab_app(embedded: EmbeddedCluster, lab_tmp: Path) -> Iterator[str]:
     os.killpg(pid, signal.SIGTERM)
 
 
-def test_start_edit_check_see_results(lab_app: str, lab_tmp: Path, page: Page) -> None:
-    page.goto(f"{lab_app}/lab-01-first-pod")
-    expect(page.get_by_role("heading", name="Your first pod", exact=True)).to_be_visible(
+def _open_lab(page: Page, url: str, lab: str, heading: str) -> None:
+    page.goto(f"{url}/{lab}")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("cluster ready")).to_be_visible(timeout=15_000)
+
+
+def _start(page: Page) -> None:
+    either = page.get_by_role("button", name=re.compile("^(Start lab|Re-apply lab setup)$"))
+    expect(either).to_be_visible(timeout=15_000)
+    if either.inner_text().strip() == "Start lab":
+        either.click()
+    expect(_console(page)).to_be_visible(timeout=30_000)
+
+
+def _console(page: Page) -> Locator:
+    return page.get_by_test_id("console-input")
+
+
+def _run(page: Page, line: str) -> None:
+    prompt = _console(page)
+    prompt.click()
+    prompt.fill(line)
+    prompt.press("Enter")
+
+
+def _editor_text(page: Page, index: int = 0) -> Locator:
+    """The Ace editor's input inside the component's frame."""
+    frame = page.frame_locator('iframe[title="code_editor.code_editor"]').nth(index)
+    return frame.locator("textarea.ace_text-input")
+
+
+def test_console_runs_kubectl_as_the_learner_and_refuses_the_rest(lab_app: str, page: Page) -> None:
+    _open_lab(page, lab_app, "lab-01-first-pod", "Your first pod")
+    _start(page)
+    _run(page, "kubectl get pods")
+    expect(page.get_by_text("No resources found in", exact=False).first).to_be_visible(
         timeout=30_000
     )
-    expect(page.get_by_text("cluster ready")).to_be_visible(timeout=15_000)
-    page.get_by_role("button", name="Start lab").click()
-    editor = page.locator("textarea").first
-    expect(editor).to_be_visible(timeout=20_000)
-    editor.fill((ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text())
-    page.get_by_role("button", name="Save").click()
+    _run(page, "rm -rf /")
+    expect(page.get_by_text("is not run here", exact=False).first).to_be_visible(timeout=15_000)
+    expect(
+        page.get_by_text("runs kubectl and helm commands only", exact=False).first
+    ).to_be_visible()
+    # history: up recalls the last line, then the one before; down comes back
+    prompt = _console(page)
+    prompt.click()
+    prompt.press("ArrowUp")
+    expect(prompt).to_have_value("rm -rf /")
+    prompt.press("ArrowUp")
+    expect(prompt).to_have_value("kubectl get pods")
+    prompt.press("ArrowDown")
+    expect(prompt).to_have_value("rm -rf /")
+    _run(page, "kubectl get nodes")
+    expect(page.get_by_text("Forbidden", exact=False).first).to_be_visible(timeout=30_000)
+    screenshot(page, "lab-console")
+    page.get_by_role("button", name="Clear").click()
+    expect(page.get_by_text("No resources found in", exact=False)).to_have_count(0, timeout=15_000)
+
+
+def test_apply_then_the_cluster_panel_shows_the_pod(lab_app: str, page: Page) -> None:
+    _open_lab(page, lab_app, "lab-01-first-pod", "Your first pod")
+    _start(page)
+    page.get_by_role("button", name="Apply", exact=True).click()
+    expect(page.get_by_text("pod/extract", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("created", exact=False).first).to_be_visible()
+    pods = page.get_by_role("tab", name="Pods (1)")
+    expect(pods).to_be_visible(timeout=20_000)  # the live panel refreshes by itself
+    page.get_by_role("button", name="Describe").click()
+    expect(page.get_by_text("Name:", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Image:", exact=False).first).to_be_visible()
+    page.get_by_role("tab", name="Nodes", exact=False).click()
+    expect(page.get_by_text("nvidia.com/gpu", exact=False).first).to_be_visible()
+    screenshot(page, "lab-apply-panel")
+
+
+def test_an_edit_is_graded_without_a_separate_save(lab_app: str, lab_tmp: Path, page: Page) -> None:
+    _open_lab(page, lab_app, "lab-01-first-pod", "Your first pod")
+    _start(page)
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
+    ace = _editor_text(page)
+    ace.focus()
+    ace.press("Control+a")
+    solution = (ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text()
+    ace.press("Delete")
+    page.keyboard.insert_text(solution)
+    # straight to grading: the click itself is what makes the editor hand its text over
     page.get_by_role("button", name="Check my work").click()
-    expect(page.get_by_text("8 / 8")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stMetricValue")).to_have_text("8 / 8", timeout=60_000)
     expect(page.get_by_text("The pod ran to completion")).to_be_visible()
-    expect(page.get_by_text("lab-first-pod:", exact=False).first).to_be_visible(timeout=10_000)
-    screenshot(page, "lab-results")
     written = lab_tmp / "workspace" / "01-first-pod" / "pod.yaml"
-    assert "restartPolicy: Never" in written.read_text()
+    assert written.read_text() == solution
+    screenshot(page, "lab-results")
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_nothing_covers_the_reset_button(lab_app: str, browser: Browser, width: int) -> None:
+    """Lab 03's README table once covered Reset at some widths: the button's centre must
+    be the button itself, at both widths."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    try:
+        _open_lab(page, lab_app, "lab-03-scheduling-gpu", "Node pools, taints and GPUs")
+        reset = page.get_by_role("button", name="Reset lab")
+        expect(reset).to_be_visible()
+        # the whole page drawn (the README's table included) before anything is measured
+        expect(page.get_by_role("heading", name="Hints")).to_be_visible(timeout=15_000)
+        reset.scroll_into_view_if_needed()
+        box = reset.bounding_box()
+        assert box is not None
+        on_top = page.evaluate(
+            "([x, y]) => { const e = document.elementFromPoint(x, y);"
+            " return e ? (e.closest('button') || e).innerText : null; }",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert on_top is not None and "Reset lab" in on_top, on_top
+        screenshot(page, f"lab-layout-{width}")
+    finally:
+        context.close()
 
 
 def test_run_the_dag_shows_live_output_and_task_states(lab_app: str, page: Page) -> None:
@@ -62,10 +163,14 @@ def test_run_the_dag_shows_live_output_and_task_states(lab_app: str, page: Page)
     page.goto(f"{lab_app}/lab-07-kpo-dag")
     expect(page.get_by_text("cluster ready")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Start lab").click()
-    editor = page.locator("textarea").first
-    expect(editor).to_be_visible(timeout=20_000)
-    editor.fill((ROOT / "labs" / "07-kpo-dag" / "solution" / "pipeline.py").read_text())
-    page.get_by_role("button", name="Save").click()
+    ace = _editor_text(page)
+    expect(ace).to_be_attached(timeout=20_000)
+    ace.focus()
+    ace.press("Control+a")
+    ace.press("Delete")
+    page.keyboard.insert_text(
+        (ROOT / "labs" / "07-kpo-dag" / "solution" / "pipeline.py").read_text()
+    )
     page.get_by_role("button", name="Run the DAG").click()
     expect(page.get_by_text("Run succeeded", exact=False)).to_be_visible(timeout=150_000)
     expect(page.get_by_text("[DAG TEST] end task task_id=volume_pod", exact=False)).to_be_attached()

@@ -5,6 +5,7 @@ is reviewed with its explanation and the lab checks. Lab namespaces are left as 
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,12 +14,14 @@ from typing import Any
 import streamlit as st
 
 from flightschool.cluster.factory import get_backend
+from flightschool.content.labs import Lab
 from flightschool.content.scoring import Outcome
 from flightschool.core.errors import EnvironmentProblem, InputProblem
 from flightschool.grading import session
 from flightschool.grading.exam import ExamResult, score_exam
 from flightschool.grading.report import Report
 from flightschool.progress import record
+from flightschool.ui.components import cluster_panel, console, workbench
 from flightschool.ui.components.questions import ask, feedback
 from flightschool.ui.state import Context
 
@@ -150,19 +153,7 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
                 ):
                     run.answers.pop(item_id)
         else:
-            lab = ctx.catalog.labs[item_id]
-            st.markdown(f"**Lab: {lab.spec.title}**")
-            st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
-            if lab.spec.submission == "files":
-                st.caption(
-                    f"Edit the exam's copy of the files in `{session.exam_workspace(lab)}` "
-                    f"({', '.join(lab.spec.files)}). They are graded when you submit."
-                )
-            else:
-                st.caption(
-                    f"Work in the exam's folder `{session.exam_workspace(lab)}` and apply with kubectl "
-                    f"(`export KUBECONFIG={session.learner_kubeconfig_path(lab, get_backend())}`). The cluster state is graded when you submit."
-                )
+            _lab_item(ctx.catalog.labs[item_id], run)
         flagged = st.checkbox(
             "Flag for review", value=item_id in run.flagged, key=f"flag:{run.attempt_id}:{item_id}"
         )
@@ -189,6 +180,42 @@ def _sitting(ctx: Context, run: ExamRun) -> None:
             st.rerun()
 
 
+def _lab_item(lab: Lab, run: ExamRun) -> None:
+    """A lab inside the exam: the files, Apply, the console and the cluster view, as on the
+    Lab page, but no check runs before the exam is submitted."""
+    st.markdown(f"**Lab: {_plain(lab.spec.title)}**")
+    st.markdown("\n".join(f"- {t}" for t in lab.spec.tasks))
+    folder = session.exam_workspace(lab)
+    if lab.spec.submission == "files":
+        st.caption(
+            f"The exam's own copy of the files (`{folder}`, your practice files are kept) is "
+            "graded as it is when you submit the exam."
+        )
+    else:
+        st.caption(
+            f"Apply the exam's copy of the files (`{folder}`; your practice files are kept) and "
+            "look at the cluster as often as you like: the cluster's state is graded when you "
+            "submit the exam, not before."
+        )
+    backend = get_backend()
+    scope = f"exam:{run.attempt_id}:{lab.id}"
+    if not workbench.file_editors(lab, folder):
+        return
+    clicked = workbench.apply_button(lab, scope, folder)
+    workbench.apply_results(lab, backend, scope, clicked, folder)
+    if not backend.ready():
+        st.caption("The lab cluster is not running: start it from a lab page.")
+        return
+    with st.expander("Console", expanded=True):
+        console.render(lab, backend, scope, folder)
+    with st.expander("Your lab on the cluster, live", expanded=False):
+        cluster_panel.render(lab, backend, scope)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~-])", r"\\\1", text)
+
+
 def _go(run: ExamRun, nav_key: str, index: int) -> None:
     """Previous/Next move the item pills too (a callback: it runs before they are drawn),
     so the pills never pull the learner back to the item they last clicked."""
@@ -199,6 +226,7 @@ def _go(run: ExamRun, nav_key: str, index: int) -> None:
 def _submit(ctx: Context, run: ExamRun) -> None:
     exam = ctx.catalog.exams[run.exam_id]
     reports: dict[str, Report | str] = {}
+    workbench.saved()  # the files graded are those the editors show
     for lab_entry in exam.spec.labs:
         lab = ctx.catalog.labs[lab_entry.id]
         try:

@@ -1,12 +1,14 @@
-"""A lab: instructions, the cluster, an editor for the learner's files, grading with
-per-check feedback, hints one at a time, the solution behind a confirmation, a reset, and a
-live view of the lab namespace."""
+"""A lab: instructions, the cluster, an editor for each of the learner's files, Apply, Run
+the DAG and grading with per-check feedback, a kubectl/helm console, a live view of the
+lab's pods, events and nodes, hints one at a time, the solution behind a confirmation, and
+a reset."""
 
 from __future__ import annotations
 
 import re
 import shutil
-from typing import Any
+import threading
+import time
 
 import pandas as pd
 import streamlit as st
@@ -14,18 +16,20 @@ import streamlit as st
 from flightschool.cluster.backend import Backend
 from flightschool.cluster.factory import get_backend
 from flightschool.cluster.helm import ChartUnavailable
-from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import Lab
 from flightschool.core import textfiles
 from flightschool.core.errors import EnvironmentProblem, InputProblem
+from flightschool.core.yamlpos import SourceError
+from flightschool.dags import failure
 from flightschool.grading import session
+from flightschool.grading.apply import manifests_lab
 from flightschool.grading.helm import chart_path
-from flightschool.grading.report import Report
+from flightschool.grading.report import CheckResult, Report
 from flightschool.grading.submit import SubmissionError
 from flightschool.progress import record
+from flightschool.ui import nav
+from flightschool.ui.components import cluster_panel, console, editor, workbench
 from flightschool.ui.state import Context
-
-EDITABLE = (".yaml", ".yml", ".py", ".cfg", ".ini", ".txt", ".json")
 
 
 def render(ctx: Context, lab_id: str) -> None:
@@ -37,7 +41,8 @@ def render(ctx: Context, lab_id: str) -> None:
     )
     backend = get_backend()
     left, right = st.columns([3, 2], gap="large")
-    with left:
+    st.html(_README_CSS)
+    with left, st.container(key="lab_readme"):
         try:
             st.markdown(_without_title(textfiles.read(lab.readme)))
         except textfiles.TextFileError as exc:
@@ -55,13 +60,28 @@ def render(ctx: Context, lab_id: str) -> None:
             _lab_controls(ctx, lab, backend)
     if not healthy:
         return
-    _editor(lab)
-    if lab.spec.airflow and lab.spec.airflow.action == "test":
-        _dag_runner(ctx, lab, backend)
-    _grading(ctx, lab, backend)
+    if not session.workspace(lab).exists():
+        st.info(
+            "Start the lab to get your own copy of the starter files, a console and the "
+            "cluster view. Hints and the solution come after you have started."
+        )
+        return
+    _workbench(ctx, lab, backend)
+    st.subheader("Console")
+    console.render(lab, backend, f"lab:{lab.id}")
+    st.subheader("Your lab on the cluster, live")
+    cluster_panel.render(lab, backend, f"lab:{lab.id}")
     _hints(ctx, lab)
     _solution(ctx, lab)
-    _live_view(lab, backend)
+
+
+# A README's wide table or code block scrolls inside its own column instead of spilling
+# over the controls beside it (the Reset button).
+_README_CSS = """<style>
+.st-key-lab_readme { min-width: 0; overflow-x: hidden; }
+.st-key-lab_readme table { display: block; max-width: 100%; overflow-x: auto; }
+.st-key-lab_readme pre { max-width: 100%; overflow-x: auto; }
+</style>"""
 
 
 def _without_title(markdown: str) -> str:
@@ -83,16 +103,66 @@ def _cluster_panel(backend: Backend) -> bool:
         for problem in status.problems[:3]:
             st.caption(problem)
         if st.button("Start the lab cluster", type="primary", key="cluster_up"):
-            with st.status("Starting the lab cluster…", expanded=True) as box:
-                try:
-                    backend.up(progress=lambda line: box.write(line))
-                except EnvironmentProblem as exc:
-                    box.update(label="The cluster did not start", state="error")
-                    st.error(str(exc))
-                    return False
-                box.update(label="Cluster ready", state="complete")
+            problem = _start_cluster(backend)
+            if problem:
+                st.error("The cluster did not start:", icon=":material/error:")
+                st.code(problem, language=None, wrap_lines=True)
+                return False
             st.rerun()
     return False
+
+
+def _start_cluster(backend: Backend) -> str:
+    """`backend.up` in a worker thread while the page shows its real progress: the current
+    step of a toolchain build (n/m, what is being built) and the time elapsed, every second.
+    Returns the problem's message, empty when the cluster is up."""
+    lines: list[str] = []
+    raised: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            backend.up(progress=lines.append)
+        except BaseException as exc:  # handed to the page's thread below
+            raised.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=work, name="cluster-up", daemon=True)
+    worker.start()
+    with st.status("Starting the lab cluster…", expanded=True) as box:
+        step = st.empty()
+        log = st.empty()
+        while worker.is_alive():
+            worker.join(timeout=1.0)
+            elapsed = time.monotonic() - started
+            box.update(label=f"Starting the lab cluster… {_duration(elapsed)}")
+            current = next((line for line in reversed(lines) if STEP.search(line)), "")
+            if current:
+                found = STEP.search(current)
+                assert found is not None
+                step.progress(
+                    int(found["n"]) / int(found["m"]),
+                    text=f"Building the lab toolchain, step {found['n']} of {found['m']}: "
+                    f"{found['what']} · {_duration(elapsed)} elapsed",
+                )
+            if lines:
+                log.code("\n".join(lines[-8:]), language=None, wrap_lines=True)
+        if raised:
+            box.update(label="The cluster did not start", state="error")
+            if isinstance(raised[0], EnvironmentProblem):
+                return str(raised[0])
+            raise raised[0]
+        box.update(
+            label=f"Cluster ready in {_duration(time.monotonic() - started)}", state="complete"
+        )
+    return ""
+
+
+STEP = re.compile(r"\[(?P<n>\d+)/(?P<m>\d+)\] (?P<what>[\w.-]+)")
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
@@ -130,63 +200,44 @@ def _lab_controls(ctx: Context, lab: Lab, backend: Backend) -> None:
             if restore and target.exists():
                 shutil.rmtree(target)
                 shutil.copytree(lab.starter, target)
+                editor.forget(target)
             ctx.store.log(ctx.profile, "lab-reset", lab.id, {"files": restore})
             st.toast("Lab reset")
 
 
-def _editor(lab: Lab) -> None:
-    target = session.workspace(lab)
-    if not target.exists():
-        st.info("Start the lab to get your own copy of the starter files.")
-        return
+def _workbench(ctx: Context, lab: Lab, backend: Backend) -> None:
+    """Files, then the actions that read them, side by side: Apply, Run the DAG, Check."""
     st.subheader("Your files")
-    if lab.spec.files:
-        files = [target / name for name in lab.spec.files if (target / name).is_file()]
-    else:
-        files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in EDITABLE)
-    if not files:
-        st.caption("No editable files in your workspace.")
+    if not workbench.file_editors(lab):
         return
-    tabs = st.tabs([str(p.relative_to(target)) for p in files])
-    for tab, path in zip(tabs, files, strict=True):
-        try:
-            current = textfiles.read(path)
-        except textfiles.TextFileError as exc:
-            tab.error(f"{exc}: edit this file outside the app, or restore the starter files.")
-            continue
-        with tab, st.form(f"edit:{lab.id}:{path.relative_to(target)}", border=False):
-            text = st.text_area(
-                str(path.relative_to(target)),
-                current,
-                height=320,
-                label_visibility="collapsed",
-                key=f"text:{lab.id}:{path}",
-            )
-            if st.form_submit_button("Save"):
-                try:
-                    textfiles.save(path, text)
-                except textfiles.TextFileError as exc:
-                    st.error(f"{exc} Your edits are still here: free some space and save again.")
-                else:
-                    st.toast(f"Saved {path.name}")
+    dag = lab.spec.airflow is not None and lab.spec.airflow.action == "test"
+    check, second, third, _ = st.columns([1.2, 1, 1, 3])
+    checking = check.button("Check my work", type="primary", key="lab_check")
+    with second:
+        applying = workbench.apply_button(lab, f"lab:{lab.id}")
+    with third if manifests_lab(lab) else second:
+        running = dag and st.button("Run the DAG", key="dag_run")
+    workbench.apply_results(lab, backend, f"lab:{lab.id}", applying)
+    if workbench.requested(f"run:{lab.id}", running):
+        with workbench.performing(f"run:{lab.id}"):
+            if workbench.saved():
+                _dag_runner(ctx, lab, backend)
+    if workbench.requested(f"check:{lab.id}", checking):
+        with workbench.performing(f"check:{lab.id}"):
+            _grading(ctx, lab, backend, workbench.saved())
+    else:
+        _grading(ctx, lab, backend, False)
 
 
 def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
     """Run the learner's DAG with `airflow dags test` on the cluster, output and task
-    states shown as they come."""
+    states shown as they come; a failure leads with the learner's own line."""
     target = session.workspace(lab)
-    st.subheader("Run the DAG")
-    st.caption(
-        "Runs `airflow dags test` on your saved file against the lab cluster, in a separate "
-        "process with a time limit. Save your edits first."
-    )
-    if not st.button("Run the DAG", key="dag_run", disabled=not target.exists()):
-        return
     ctx.store.log(ctx.profile, "dag-run", lab.id)
     states_box = st.empty()
+    lines: list[str] = []
     with st.status("Running the DAG…", expanded=True) as box:
         output = st.empty()
-        lines: list[str] = []
 
         def on_line(line: str) -> None:
             lines.append(_short(line))
@@ -203,18 +254,46 @@ def _dag_runner(ctx: Context, lab: Lab, backend: Backend) -> None:
             result = session.run_dag(lab, backend, target, on_line=on_line, on_task=on_task)
         except (EnvironmentProblem, InputProblem) as exc:
             box.update(label="The DAG could not run", state="error")
-            st.error(str(exc))
-            return
-        output.code("\n".join(lines[-40:]), language=None)
-        on_task(result.tasks)
-        if result.succeeded:
-            box.update(label=f"Run succeeded in {result.seconds:g} s", state="complete")
+            failed_to_start = str(exc)
         else:
-            box.update(
-                label=f"Run {result.state or 'failed'} after {result.seconds:g} s", state="error"
-            )
-            if result.error:
-                st.error(result.error)
+            failed_to_start = ""
+            output.code("\n".join(lines[-40:]), language=None)
+            on_task(result.tasks)
+            if result.succeeded:
+                box.update(label=f"Run succeeded in {result.seconds:g} s", state="complete")
+            else:
+                box.update(
+                    label=f"Run {result.state or 'failed'} after {result.seconds:g} s",
+                    state="error",
+                    expanded=False,
+                )
+    if failed_to_start:
+        st.error("The DAG could not run:", icon=":material/error:")
+        st.code(failed_to_start, language=None, wrap_lines=True)
+        return
+    if not result.succeeded:
+        _dag_failure(lab, result.output or lines, result.error)
+
+
+def _dag_failure(lab: Lab, output: list[str], error: str) -> None:
+    """The learner's frame and the exception first; Airflow's traceback folded below."""
+    assert lab.spec.airflow is not None
+    found = failure.find(output, lab.spec.airflow.dag_file)
+    st.error("The DAG run failed.", icon=":material/error:")
+    headline = []
+    if found.frame:
+        headline.append(f"{found.frame}")
+        if found.source:
+            headline.append(f"    {found.source}")
+    if found.error:
+        headline.append(found.error)
+    if not headline and error:
+        headline.append(error)
+    if headline:
+        st.code("\n".join(headline), language=None, wrap_lines=True)
+    if found.traceback:
+        with st.expander("Airflow's full traceback"):
+            st.code("\n".join(found.traceback), language=None)
 
 
 def _short(line: str) -> str:
@@ -223,31 +302,48 @@ def _short(line: str) -> str:
     return re.sub(r"\s+\[airflow[\w.]*\].*$", "", text)
 
 
-def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
+def _grading(ctx: Context, lab: Lab, backend: Backend, clicked: bool) -> None:
     target = session.workspace(lab)
     key = f"report:{lab.id}"
-    if st.button("Check my work", type="primary", key="lab_check", disabled=not target.exists()):
-        with st.status("Grading your work…", expanded=lab.spec.submission == "files") as box:
+    problems: list[SourceError] = []
+    trouble = ""
+    if clicked:
+        with st.status("Grading your work…", expanded=True) as box:
+
+            def on_result(result: CheckResult) -> None:
+                """Each check's verdict as soon as it is known, before the full report."""
+                mark = ":material/check_circle:" if result.passed else ":material/cancel:"
+                box.markdown(f"{mark} {_plain(result.title)}")
+
             try:
                 fresh = session.check(
-                    lab, backend, target, on_output=lambda line: box.write(_short(line))
+                    lab,
+                    backend,
+                    target,
+                    progress=on_result,
+                    on_output=lambda line: box.write(_short(line)),
                 )
             except SubmissionError as exc:
                 box.update(label="Your files could not be graded", state="error")
-                st.error(
-                    "Your files could not be applied:\n\n"
-                    + "\n".join(f"- `{e.relative_to(target)}`" for e in exc.errors)
-                )
-                return
+                problems = list(exc.errors)
             except EnvironmentProblem as exc:
                 box.update(label="Grading failed", state="error")
-                st.error(str(exc))
-                return
-            box.update(
-                label=f"Graded: {fresh.score:g} / {fresh.max_score:g}",
-                state="complete",
-                expanded=False,
-            )
+                trouble = str(exc)
+            else:
+                box.update(
+                    label=f"Graded: {fresh.score:g} / {fresh.max_score:g}",
+                    state="complete",
+                    expanded=False,
+                )
+        # outside the status box: a reason never hides in a collapsed panel
+        if problems:
+            st.session_state.pop(key, None)
+            workbench.source_errors(problems, target, "Your files could not be applied:")
+            return
+        if trouble:
+            st.error("Grading failed:", icon=":material/error:")
+            st.code(trouble, language=None, wrap_lines=True)
+            return
         record.lab_graded(
             ctx.store,
             ctx.profile,
@@ -261,20 +357,50 @@ def _grading(ctx: Context, lab: Lab, backend: Backend) -> None:
     report: Report | None = st.session_state.get(key)
     if report is None:
         return
+    show_report(report)
+    if report.passed:
+        _next_lab(ctx, lab)
+
+
+def _next_lab(ctx: Context, lab: Lab) -> None:
+    """After a pass, the way on: the next lab in course order, or the course's end."""
+    order = list(ctx.catalog.labs)
+    following = order[order.index(lab.id) + 1 :] if lab.id in order else []
+    if following:
+        upcoming = ctx.catalog.labs[following[0]]
+        st.success("Passed. On to the next lab:", icon=":material/celebration:")
+        nav.link(f"lab:{upcoming.id}", upcoming.spec.title, icon=":material/arrow_forward:")
+    else:
+        st.success("Passed: that was the last lab of the course.", icon=":material/celebration:")
+
+
+def show_report(report: Report) -> None:
+    """Score, then each check. Messages are shown as code, never Markdown (`__init__`
+    keeps its underscores); a message several checks share is shown once, at the first."""
     st.metric(
         "Score",
         f"{report.score:g} / {report.max_score:g}",
         "passed" if report.passed else "not yet",
         delta_color="normal" if report.passed else "off",
     )
+    seen: dict[str, str] = {}
     for c in report.checks:
         with st.container(border=True):
             icon = ":material/check_circle:" if c.passed else ":material/cancel:"
-            st.markdown(f"{icon} **{c.title}** · {c.points:g}/{c.max_points:g}")
+            st.markdown(f"{icon} **{_plain(c.title)}** · {c.points:g}/{c.max_points:g}")
             if not c.passed:
-                st.markdown(c.message)
+                if c.message in seen:
+                    st.caption(f"The same problem as in “{_plain(seen[c.message])}” above.")
+                else:
+                    seen[c.message] = c.title
+                    st.code(c.message, language=None, wrap_lines=True)
                 if c.hint:
                     st.caption(f"Hint: {c.hint}")
+
+
+def _plain(text: str) -> str:
+    """Text inside Markdown with its Markdown characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~-])", r"\\\1", text)
 
 
 def _hints(ctx: Context, lab: Lab) -> None:
@@ -307,65 +433,3 @@ def _solution(ctx: Context, lab: Lab) -> None:
                 st.error(str(exc))
                 continue
             st.code(text, language="yaml" if path.suffix in (".yaml", ".yml") else None)
-
-
-def _live_view(lab: Lab, backend: Backend) -> None:
-    st.subheader("Lab namespace, live")
-
-    @st.fragment(run_every=3)
-    def live() -> None:
-        try:
-            kube = backend.client()
-            for name in session.namespace_map(lab, backend).values():
-                pods = kube.list_objects("v1", "Pod", name)
-                st.caption(f"namespace {name}: {len(pods)} pod(s)")
-                if pods:
-                    st.dataframe(
-                        pd.DataFrame([_pod_row(p) for p in pods]),
-                        hide_index=True,
-                        use_container_width=True,
-                    )
-                events = kube.events(name)[-8:]
-                if events:
-                    st.dataframe(
-                        pd.DataFrame(
-                            [
-                                {
-                                    "type": e.get("type"),
-                                    "reason": e.get("reason"),
-                                    "object": (e.get("involvedObject") or {}).get("name"),
-                                    "message": e.get("message"),
-                                }
-                                for e in reversed(events)
-                            ]
-                        ),
-                        hide_index=True,
-                        use_container_width=True,
-                    )
-        except KubeError as exc:
-            st.caption(f"Live view unavailable: {exc}")
-
-    live()
-
-
-def _pod_row(pod: dict[str, Any]) -> dict[str, Any]:
-    status = pod.get("status") or {}
-    first = (status.get("containerStatuses") or [{}])[0]
-    state = first.get("state") or {}
-    reason = (state.get("waiting") or state.get("terminated") or {}).get("reason", "")
-    if not reason:
-        reason = next(
-            (
-                c.get("reason", "")
-                for c in status.get("conditions") or []
-                if c.get("status") == "False"
-            ),
-            "",
-        )
-    return {
-        "pod": pod["metadata"]["name"],
-        "phase": status.get("phase", ""),
-        "node": (pod.get("spec") or {}).get("nodeName") or "-",
-        "reason": reason,
-        "restarts": first.get("restartCount", 0),
-    }

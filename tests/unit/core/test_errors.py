@@ -19,6 +19,7 @@ INTERNAL = {
     "flightschool.dags.inspect.DagImportError": "becomes a check's failure message",
     "flightschool.core.quantity.QuantityError": "becomes a check's failure message",
     "flightschool.progress.store.StoreFull": "the pages say the disk is full, nothing lost",
+    "flightschool.grading.console._Enough": "stops a console command at its output cap",
     "flightschool.content.ledger.NotChecked": "a proof whose source is absent is counted, not shown",
 }
 
