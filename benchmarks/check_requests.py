@@ -17,6 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import MANIFEST_LABS
 from flightschool.cluster import kube as kube_module
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.content.catalog import load_catalog
@@ -24,14 +25,7 @@ from flightschool.core.paths import project_root
 from flightschool.grading import session
 from flightschool.grading.report import CheckResult
 
-LABS = (
-    "01-first-pod",
-    "02-requests-limits-quotas",
-    "03-scheduling-gpu",
-    "04-multi-tenancy",
-    "05-pod-security",
-    "06-troubleshooting",
-)
+LABS = MANIFEST_LABS
 
 
 class Counting:

@@ -6,6 +6,16 @@ import statistics
 import time
 from collections.abc import Callable
 
+# The labs whose submissions are manifests applied to the cluster (the others grade files).
+MANIFEST_LABS = (
+    "01-first-pod",
+    "02-requests-limits-quotas",
+    "03-scheduling-gpu",
+    "04-multi-tenancy",
+    "05-pod-security",
+    "06-troubleshooting",
+)
+
 
 def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()

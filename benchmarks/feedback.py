@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import MANIFEST_LABS
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.content.catalog import load_catalog
 from flightschool.content.labs import Lab
@@ -30,14 +31,7 @@ from flightschool.grading.report import CheckResult
 from flightschool.grading.submit import SubmissionError
 from tests.lab_corpus import load_cases
 
-LABS = (
-    "01-first-pod",
-    "02-requests-limits-quotas",
-    "03-scheduling-gpu",
-    "04-multi-tenancy",
-    "05-pod-security",
-    "06-troubleshooting",
-)
+LABS = MANIFEST_LABS
 
 
 def p95(samples: list[float]) -> float:

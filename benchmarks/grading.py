@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import os
 
-from benchmarks.common import report, timed
+from benchmarks.common import MANIFEST_LABS, report, timed
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.kube import Kube
 from flightschool.content.catalog import load_catalog
@@ -52,14 +52,7 @@ def main() -> int:
             "FLIGHTSCHOOL_DATA_DIR": str(tmp / "data"),
             "FLIGHTSCHOOL_CLUSTER_NAME": cluster.cluster,
         }
-        for lab_id in (
-            "01-first-pod",
-            "02-requests-limits-quotas",
-            "03-scheduling-gpu",
-            "04-multi-tenancy",
-            "05-pod-security",
-            "06-troubleshooting",
-        ):
+        for lab_id in MANIFEST_LABS:
             if args.labs is not None and not lab_id.startswith(tuple(args.labs)):
                 continue
             lab = catalog.labs.get(lab_id)

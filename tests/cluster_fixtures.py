@@ -6,12 +6,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.kube import Kube
+from flightschool.content.catalog import load_catalog
+from flightschool.content.labs import Lab
+from flightschool.core.paths import project_root
 from flightschool.core.proc import pid_alive
+from flightschool.grading import session
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +74,14 @@ def pod(
         "metadata": {"name": name, "annotations": annotations or {}},
         "spec": {"restartPolicy": restart, "containers": [container], **spec},
     }
+
+
+@pytest.fixture
+def lab01(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
+    """Lab 01 started on the shared cluster, with a workspace of the test's own."""
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(embedded.state.parents[1]))
+    monkeypatch.setenv("FLIGHTSCHOOL_CLUSTER_NAME", embedded.cluster)
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "workspace"))
+    found = load_catalog(project_root()).labs["01-first-pod"]
+    session.start(found, embedded)
+    return found

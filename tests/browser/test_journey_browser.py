@@ -126,10 +126,10 @@ def test_each_page_has_its_own_browser_title(app_url: str, page: Page) -> None:
     )
     expect(page).to_have_title(re.compile(r"^Basics of the fixture course · Flight School$"))
     page.goto(f"{app_url}/progress")
-    expect(page.get_by_role("heading", name="Progress")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Progress", exact=True)).to_be_visible(timeout=30_000)
     expect(page).to_have_title("Progress · Flight School")
     page.get_by_role("link", name="Quizzes").first.click()  # navigating inside the app
-    expect(page.get_by_role("heading", name="Quizzes")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Quizzes", exact=True)).to_be_visible(timeout=15_000)
     expect(page).to_have_title("Quizzes · Flight School")
 
 

@@ -3,15 +3,11 @@ unchanged, configured) and the API server's refusal at its file:line, as the lea
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.kube import wait_until
-from flightschool.content.catalog import load_catalog
 from flightschool.content.labs import Lab
-from flightschool.core.paths import project_root
 from flightschool.grading import session
 from flightschool.grading.apply import apply_workspace
 from flightschool.grading.submit import SubmissionError
@@ -19,23 +15,13 @@ from flightschool.grading.submit import SubmissionError
 pytestmark = pytest.mark.cluster
 
 
-@pytest.fixture
-def lab(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
-    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(embedded.state.parents[1]))
-    monkeypatch.setenv("FLIGHTSCHOOL_CLUSTER_NAME", embedded.cluster)
-    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "workspace"))
-    found = load_catalog(project_root()).labs["01-first-pod"]
-    session.start(found, embedded)
-    return found
-
-
-def test_created_then_unchanged_then_configured(lab: Lab, embedded: EmbeddedCluster) -> None:
-    first = apply_workspace(lab, embedded)
+def test_created_then_unchanged_then_configured(lab01: Lab, embedded: EmbeddedCluster) -> None:
+    first = apply_workspace(lab01, embedded)
     assert first.ok
     assert [(c.kind, c.name, c.action, c.line) for c in first.changes] == [
         ("Pod", "extract", "created", 1)
     ]
-    assert first.changes[0].namespace == session.namespace_map(lab, embedded)["lab-first-pod"]
+    assert first.changes[0].namespace == session.namespace_map(lab01, embedded)["lab-first-pod"]
     # the pod runs to completion meanwhile: a status that moved is not a change of the learner's
     namespace = first.changes[0].namespace
     assert wait_until(
@@ -48,25 +34,25 @@ def test_created_then_unchanged_then_configured(lab: Lab, embedded: EmbeddedClus
         30,
         0.2,
     )
-    again = apply_workspace(lab, embedded)
+    again = apply_workspace(lab01, embedded)
     assert [c.action for c in again.changes] == ["unchanged"]
-    pod = session.workspace(lab) / "pod.yaml"
+    pod = session.workspace(lab01) / "pod.yaml"
     pod.write_text(
         pod.read_text().replace("name: extract\n", "name: extract\n  labels: {a: b}\n", 1)
     )
-    changed = apply_workspace(lab, embedded)
+    changed = apply_workspace(lab01, embedded)
     assert [c.action for c in changed.changes] == ["configured"]
 
 
-def test_refusals_name_their_file_and_line(lab: Lab, embedded: EmbeddedCluster) -> None:
-    folder = session.workspace(lab)
+def test_refusals_name_their_file_and_line(lab01: Lab, embedded: EmbeddedCluster) -> None:
+    folder = session.workspace(lab01)
     (folder / "more.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: other\nspec:\n  containers:\n"
         "    - name: main\n      image: busybox:1.37\n---\n"
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n"
         "    - name: main\n      image: busybox:1.37\n"
     )
-    result = apply_workspace(lab, embedded)
+    result = apply_workspace(lab01, embedded)
     assert not result.ok
     actions = {(c.path.name, c.line): c.action for c in result.changes}
     assert actions[("more.yaml", 1)] == "created"  # the good one is still applied
@@ -76,8 +62,10 @@ def test_refusals_name_their_file_and_line(lab: Lab, embedded: EmbeddedCluster) 
     assert "Bad_Name" in error.message
 
 
-def test_a_yaml_error_stops_before_anything_is_applied(lab: Lab, embedded: EmbeddedCluster) -> None:
-    (session.workspace(lab) / "pod.yaml").write_text("kind: Pod\nmetadata:\n  name: [oops\n")
+def test_a_yaml_error_stops_before_anything_is_applied(
+    lab01: Lab, embedded: EmbeddedCluster
+) -> None:
+    (session.workspace(lab01) / "pod.yaml").write_text("kind: Pod\nmetadata:\n  name: [oops\n")
     with pytest.raises(SubmissionError) as caught:
-        apply_workspace(lab, embedded)
+        apply_workspace(lab01, embedded)
     assert any(e.path.name == "pod.yaml" and e.line >= 3 for e in caught.value.errors)

@@ -357,11 +357,15 @@ def test_course_size_and_shape() -> None:
         q for loaded in CATALOG.banks.values() for q in loaded.bank.questions
     ]  # quiz banks only
     assert CATALOG.errors == [] or all("lab '" in e.message for e in CATALOG.errors), CATALOG.errors
-    assert len(CATALOG.lessons) >= 11
-    assert len(questions) >= 150
+    assert len(CATALOG.lessons) >= 15
+    assert len(questions) >= 250
     assert {q.type for q in questions} >= set(QUESTION_TYPES) - {"interview"}
-    assert sum(q.type == "spot_mistake" for q in questions) >= 24
+    assert sum(q.type == "spot_mistake" for q in questions) >= 36
     for lesson in CATALOG.lessons.values():
+        bank = [q for b in CATALOG.banks_for_lesson(lesson.id) for q in b.bank.questions]
+        if lesson.id >= "12":  # the senior lessons: a full quiz with mistakes to spot
+            assert len(bank) >= 15, lesson.id
+            assert sum(q.type == "spot_mistake" for q in bank) >= 3, lesson.id
         titles = [s.title for s in lesson.sections]
         assert "Key takeaways" in titles and "In the interview" in titles, lesson.id
         assert CATALOG.banks_for_lesson(lesson.id), f"{lesson.id} has no quiz"
@@ -375,3 +379,10 @@ def test_every_block_is_proven_or_says_why_not() -> None:
         b for b in not_verified if "unverified" not in b["kind"] or b["why"] == "no reason given"
     ]
     assert not silent, silent
+
+
+def test_every_block_is_verified() -> None:
+    """The course promises that every code block it shows is proven: `content stats` must
+    report verified == total, so an `unverified` block (or a kind no test runs) fails CI."""
+    counts = stats(CATALOG)["code_blocks"]
+    assert counts["verified"] == counts["total"], counts["not_verified"]

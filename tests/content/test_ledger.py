@@ -21,20 +21,7 @@ from tests.charts import TEST_CHARTS, proof_chart
 ROOT = project_root()
 SOURCES = ledger.course_sources(ROOT)
 
-LEDGER_PENDING: frozenset[str] = frozenset(
-    {
-        # lessons 12-15 and their banks, and the operations track, arrive from the course branch
-        "lessons/12-upgrades-and-the-metadata-database.md",
-        "lessons/13-execution-api-and-security.md",
-        "lessons/14-scale-tuning.md",
-        "lessons/15-observability-on-kubernetes.md",
-        "quizzes/12-upgrades-and-the-metadata-database.yaml",
-        "quizzes/13-execution-api-and-security.yaml",
-        "quizzes/14-scale-tuning.yaml",
-        "quizzes/15-observability-on-kubernetes.yaml",
-        "interviews/operations.yaml",
-    }
-)
+LEDGER_PENDING: frozenset[str] = frozenset()  # every source's ledger is complete
 
 
 @cache

@@ -48,7 +48,8 @@ class Setup:
     lesson_objects: tuple[str, ...] = ()  # Kind/name of objects the lesson's k8s blocks define
     lesson_dags: bool = False  # the lesson's Python blocks go into the DAG folder
     dags: dict[str, str] = field(default_factory=dict)  # more DAG files
-    files: dict[str, str] = field(default_factory=dict)  # file name -> "chart" | "values"
+    # file name -> "chart" | "values" | "python-mistake" (the lesson's first wrong DAG)
+    files: dict[str, str] = field(default_factory=dict)
     ready: Callable[[Kube], bool] = lambda _kube: True  # waited for after the manifests
     check: Check = lambda _out, _kube: []
 
@@ -164,12 +165,24 @@ def _airflow_pods_left(out: str, kube: Kube) -> list[str]:
     return [] if left else ["cleanup-pods deleted a pod younger than --min-completed-minutes"]
 
 
+def _says(*phrases: str) -> Check:
+    def check(out: str, _kube: Kube) -> list[str]:
+        return [f"the output never says {p!r}" for p in phrases if p not in out]
+
+    return check
+
+
 SETUPS = [
     Setup(
         "03-kubernetes-executor",
         "generate-dag-yaml",
         lesson_dags=True,
         check=_yml_for("ke_pod_override", {"light", "heavy"}),
+    ),
+    Setup(
+        "05-helm-chart",
+        "helm lint",
+        files={"airflow-1.22.0.tgz": "chart", "values.yaml": "values"},
     ),
     Setup(
         "05-helm-chart",
@@ -199,6 +212,69 @@ SETUPS = [
             *_yml_for("my_dag", {"extract", "load"})(out, kube),
             *_airflow_pods_left(out, kube),
         ],
+    ),
+]
+
+
+def _slow_parse_reported(out: str, _kube: Kube) -> list[str]:
+    """`dags report -o json` names the lesson's slow file and a parse of 3 s or more."""
+    rows = [json.loads(ln) for ln in out.splitlines() if ln.startswith("[")]
+    found = [r for row in rows for r in row if "slow_top_level" in r.get("dags", [])]
+    if not found:
+        return ["the report never lists the DAG slow_top_level"]
+    h, m, s = found[0]["duration"].split(":")
+    seconds = int(h) * 3600 + int(m) * 60 + float(s)
+    return [] if seconds >= 3 else [f"a parse of {seconds} s, not the 3 s the lesson shows"]
+
+
+SETUPS += [
+    Setup(
+        "12-upgrades-and-the-metadata-database",
+        "ruff check",
+        files={"nightly_export.py": "python-mistake"},
+        check=lambda out, kube: [
+            *_says("AIR301", "AIR302", "AIR311", "AIR312", "days_ago")(out, kube),
+            # the lesson says no linter reads the Jinja template that still uses it
+            *(["ruff reported execution_date"] if "execution_date" in out else []),
+        ],
+    ),
+    Setup(
+        "12-upgrades-and-the-metadata-database",
+        "airflow config lint",
+        check=_says(
+            "`dag_dir_list_interval` configuration parameter moved from `scheduler` section "
+            "to `dag_processor` section as `refresh_interval`",
+            "`workers` configuration parameter moved from `webserver` section to `api` section",
+        ),
+    ),
+    Setup(
+        "13-execution-api-and-security",
+        "jwt_expiration_time",
+        check=lambda out, _kube: (
+            []
+            if out.split() == ["600", "600.0", "5", "3"]
+            else [f"expected the defaults 600, 600.0, 5, 3; got {out.split()}"]
+        ),
+    ),
+    Setup(
+        "14-scale-tuning",
+        "airflow dags report",
+        lesson_dags=True,
+        check=_slow_parse_reported,
+    ),
+    Setup(
+        "15-observability-on-kubernetes",
+        "worker_log_server_port",
+        check=lambda out, _kube: (
+            [] if out.split() == ["8793", "8794"] else [f"expected 8793 8794, got {out.split()}"]
+        ),
+    ),
+    Setup(
+        "12-upgrades-and-the-metadata-database",
+        "db clean",
+        check=_says(
+            "Performing dry run for table dag_run", "Performing dry run for table task_instance"
+        ),
     ),
 ]
 
@@ -262,6 +338,13 @@ def prepare(block: CodeBlock, setup: Setup, work: Path, env: dict[str, str], kub
     for name, what in setup.files.items():
         if what == "chart":
             shutil.copyfile(proof_chart(), work / name)
+        elif what == "python-mistake":
+            wrong = [
+                b
+                for b in CATALOG.lessons[setup.lesson].code_blocks
+                if b.kind == "python" and "mistake" in b.flags
+            ]
+            (work / name).write_text(wrong[0].code)
         else:  # the lesson's first values block (its production one needs KEDA installed)
             values = [
                 b

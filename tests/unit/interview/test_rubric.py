@@ -117,9 +117,10 @@ def test_the_bank_has_every_track_and_the_headline_question() -> None:
         "resources-scheduling",
         "security",
         "mixed",
+        "operations",
     }
     questions = [q for t in catalog.interviews.values() for q in t.bank.questions]
-    assert len(questions) >= 30
+    assert len(questions) >= 50
     headline = catalog.question("iv-mixed-airflow-on-kubernetes")
     assert isinstance(headline, Interview) and "KubernetesPodOperator" in headline.prompt
 
