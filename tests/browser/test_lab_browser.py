@@ -190,3 +190,23 @@ def test_run_the_dag_shows_live_output_and_task_states(lab_app: str, page: Page)
     screenshot(page, "lab-dag-run")
     page.get_by_role("button", name="Check my work").click()
     expect(page.get_by_test_id("stMetricValue")).to_have_text("12 / 12", timeout=150_000)
+
+
+def test_starting_an_exam_keeps_the_practice_files(lab_app: str, lab_tmp: Path, page: Page) -> None:
+    """The learner's own lab 01 edits survive an exam that includes lab 01: the exam works
+    in a folder of its own."""
+    practice = lab_tmp / "workspace" / "01-first-pod"
+    practice.mkdir(parents=True)
+    starter = (ROOT / "labs" / "01-first-pod" / "starter" / "pod.yaml").read_text()
+    edit = "# my own attempt, half done\n" + starter
+    (practice / "pod.yaml").write_text(edit)
+    page.goto(f"{lab_app}/exam")
+    expect(page.get_by_text("your practice files are kept", exact=False)).to_be_visible(
+        timeout=30_000
+    )
+    page.get_by_role("button", name="Start the exam").click()
+    expect(page.get_by_role("button", name="Submit the exam")).to_be_visible(timeout=60_000)
+    assert (practice / "pod.yaml").read_text() == edit
+    exam_copy = lab_tmp / "workspace" / "exam" / "01-first-pod" / "pod.yaml"
+    assert exam_copy.read_text() == starter
+    screenshot(page, "exam-started")
