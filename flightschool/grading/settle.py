@@ -47,6 +47,7 @@ WATCHED = (
 )
 QUIET = 0.15  # nothing changed for this long, on top of everything being at rest
 POLL = 0.1
+PROGRESS = 1.0  # past the limit, keep waiting while something changed this recently
 
 
 @dataclass(frozen=True)
@@ -169,11 +170,15 @@ def settle(
     namespaces: Iterable[str],
     limit: float,
     *,
+    ceiling: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Settled:
     """Wait until everything watched in the namespaces is at rest and has not changed for
-    QUIET seconds, or `limit` seconds pass."""
+    QUIET seconds, or `limit` seconds pass. Past `limit`, a cluster still making progress
+    (a change within the last PROGRESS seconds: a busy cluster, slow but moving) gets up to
+    `ceiling` seconds; one that is stuck stops at `limit`."""
+    ceiling = max(limit, ceiling or limit)
     started = clock()
     names = list(namespaces)
     last: tuple[str, ...] = ()
@@ -198,6 +203,7 @@ def settle(
         still = moving(snapshot)
         if not still and now - quiet_since >= QUIET:
             return Settled(round(now - started, 3), True, ())
-        if now - started >= limit:
-            return Settled(round(now - started, 3), False, tuple(still))
+        waited = now - started
+        if waited >= ceiling or (waited >= limit and now - quiet_since >= PROGRESS):
+            return Settled(round(waited, 3), False, tuple(still))
         sleep(POLL)

@@ -179,3 +179,19 @@ def test_settle_gives_up_at_its_limit_and_says_what_still_moves() -> None:
     done = settle(cluster, ["lab"], limit=5, clock=clock, sleep=clock.sleep)
     assert not done.at_rest and 5 <= done.seconds < 5.2
     assert done.moving == ("Pod/p: not scheduled yet",)
+
+
+def test_a_cluster_still_making_progress_gets_up_to_the_ceiling() -> None:
+    clock = Clock()
+    cluster = FakeCluster([pod(phase="Pending", node=None, ready=False)])
+    bumps = iter(range(1, 10_000))
+
+    def busy(kind: str) -> None:  # a slow cluster: the pod changes every half second
+        if kind == "Pod" and int(clock.now * 10) % 5 == 0:
+            cluster.objects[0] = pod(
+                phase="Pending", node=None, ready=False, version=str(next(bumps))
+            )
+
+    cluster.on_list = busy
+    done = settle(cluster, ["lab"], limit=5, ceiling=12, clock=clock, sleep=clock.sleep)
+    assert not done.at_rest and 12 <= done.seconds < 12.2
