@@ -8,12 +8,13 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from flightschool.cluster.embedded import EmbeddedCluster
-from flightschool.cluster.kube import Kube
+from flightschool.cluster.kube import Kube, wait_until
 from flightschool.core.proc import run
 from tests.browser.conftest import screenshot, start_app
 from tests.conftest import ROOT
@@ -79,9 +80,13 @@ def test_instructor_creates_learner_checks_instructor_sees_the_score(
     ace.focus()
     ace.press("Control+a")
     ace.press("Delete")
-    learner_tab.keyboard.insert_text(
-        (ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text()
-    )
+    solution = (ROOT / "labs" / "01-first-pod" / "solution" / "pod.yaml").read_text()
+    learner_tab.keyboard.insert_text(solution)
+    # this test is about sign-in and isolation: let the editor's save land in the
+    # learner's own folder before checking (tests/browser/test_lab_browser.py checks
+    # straight after typing)
+    saved = Path(env["FLIGHTSCHOOL_WORKSPACE"]) / "wsb-01" / "01-first-pod" / "pod.yaml"
+    assert wait_until(lambda: saved.exists() and saved.read_text() == solution, 30, 0.2)
     learner_tab.get_by_role("button", name="Check my work").click()
     expect(learner_tab.get_by_test_id("stMetricValue")).to_have_text("8 / 8", timeout=60_000)
     screenshot(learner_tab, "workshop-learner-checked")
