@@ -17,6 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 
 
+def _check_patterns(patterns: list[str]) -> None:
+    """Every regex compiles, or the first that does not is named with why."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -151,11 +160,7 @@ class ShortAnswer(QuestionBase):
     def _has_answer(self) -> ShortAnswer:
         if not self.accept and not self.patterns:
             raise ValueError("a short-answer question needs `accept` or `patterns`")
-        for pattern in self.patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+        _check_patterns(self.patterns)
         return self
 
 
@@ -169,11 +174,7 @@ class Concept(Strict):
     def _usable(self) -> Concept:
         if not any(p.strip() for p in self.any) and not self.patterns:
             raise ValueError("a concept needs `any` (phrases) or `patterns` (regexes)")
-        for pattern in self.patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+        _check_patterns(self.patterns)
         return self
 
 
