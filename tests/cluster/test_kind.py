@@ -5,7 +5,6 @@ For tests, scripts/docker.sh starts a Docker engine of their own (`make test-kin
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,19 +19,6 @@ from flightschool.grading.submit import submit
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.kind
-
-
-@pytest.fixture(scope="module")
-def kind_cluster() -> Iterator[KindCluster]:
-    docker = shutil.which("docker")
-    if not images.kind_binary() or not docker or not run([docker, "info"], timeout=20).ok:
-        pytest.skip(
-            "the kind backend needs a running Docker engine and the kind CLI; neither is available here"
-        )
-    cluster = KindCluster("fs-kind-test")
-    assert cluster.up(progress=print).healthy
-    yield cluster
-    cluster.down(purge=True)
 
 
 def test_pools_are_labelled_and_tainted(kind_cluster: KindCluster) -> None:
