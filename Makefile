@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-kind lint fmt lock system-deps toolchain clean bench
+.PHONY: run test test-kind lint fmt lock system-deps toolchain clean bench image
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ fmt: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
 	@sed -i '1,2c# Pinned environment for Flight School (regenerate: make lock).' requirements.lock
+
+# Flight School's container image (deploy/Dockerfile): wheels, Debian packages, kubectl and helm
+# are fetched on the host, the build runs without network. IMAGE=name:tag to choose the tag.
+IMAGE ?= flightschool/app:dev
+image: $(STAMP) toolchain
+	bash scripts/image.sh $(IMAGE)
 
 bench: $(STAMP) toolchain
 	$(BIN)/python benchmarks/app.py

@@ -3,18 +3,29 @@
 Flight School does not manage its nodes. Each learner works in namespaces named with a
 prefix (FLIGHTSCHOOL_NAMESPACE_PREFIX), and `up` checks, with SelfSubjectRulesReview,
 that the credentials allow what the labs do, listing anything missing.
+
+Inside a pod (the project's Helm chart, deploy/flightschool) with no kubeconfig set, it uses
+the pod's own ServiceAccount: a kubeconfig naming the in-cluster API server, its CA and the
+token file the kubelet keeps fresh, so kubectl and helm read the same credentials.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from flightschool.cluster.backend import ClientCache, ClusterError, Progress, Status
+from flightschool.cluster.identity import write_private
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.cluster.namespaces import owned_namespaces, reset_namespace
 from flightschool.core import settings
+from flightschool.core.paths import data_dir
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 # (api group, resource, verbs) the labs need inside a learner namespace
 REQUIRED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -44,6 +55,34 @@ def _allows(rules: list[dict[str, Any]], group: str, resource: str, verb: str) -
     )
 
 
+def in_cluster_config(
+    environ: Mapping[str, str], account: Path | None = None
+) -> dict[str, Any] | None:
+    """The kubeconfig of the pod's own ServiceAccount, or None outside a pod."""
+    account = account or SERVICE_ACCOUNT_DIR
+    host = environ.get("KUBERNETES_SERVICE_HOST", "")
+    port = environ.get("KUBERNETES_SERVICE_PORT", "443")
+    token, ca = account / "token", account / "ca.crt"
+    if not host or not token.is_file():
+        return None
+    server = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+    cluster: dict[str, Any] = {"server": server}
+    if ca.is_file():
+        cluster["certificate-authority"] = str(ca)
+    namespace = account / "namespace"
+    context: dict[str, Any] = {"cluster": "in-cluster", "user": "pod"}
+    if namespace.is_file():
+        context["namespace"] = namespace.read_text(encoding="utf-8").strip()
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "in-cluster", "cluster": cluster}],
+        "users": [{"name": "pod", "user": {"tokenFile": str(token)}}],
+        "contexts": [{"name": "in-cluster", "context": context}],
+        "current-context": "in-cluster",
+    }
+
+
 class ExternalCluster(ClientCache):
     name = "kubeconfig"
     simulated = False
@@ -53,6 +92,12 @@ class ExternalCluster(ClientCache):
         first = config.kubeconfig.split(os.pathsep)[0] if config.kubeconfig else ""
         self._kubeconfig = Path(first).expanduser() if first else Path.home() / ".kube" / "config"
         self.context = config.context
+        # kubectl's order: the setting, ~/.kube/config, then the pod's ServiceAccount
+        pod = None if first or self._kubeconfig.exists() else in_cluster_config(os.environ)
+        if pod is not None:
+            self._kubeconfig = data_dir() / "in-cluster.kubeconfig"
+            write_private(self._kubeconfig, yaml.safe_dump(pod, sort_keys=False))
+            self.context = None
         self.prefix = config.namespace_prefix
 
     def kubeconfig(self) -> Path:

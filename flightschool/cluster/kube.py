@@ -89,6 +89,7 @@ class Endpoint:
     token: str | None
     verify: bool
     context: str
+    token_file: str | None = None  # read on every request: the kubelet rotates pod tokens
 
 
 class _CredentialFiles:
@@ -139,6 +140,9 @@ def read_kubeconfig(
     user = named("users", ctx.get("user", "")) if ctx.get("user") else {}
     base = path.parent
     token = user.get("token")
+    token_file = user.get("tokenFile")
+    if token_file and not Path(token_file).is_absolute():
+        token_file = str((base / token_file).resolve())
     cert = files.materialise(
         user.get("client-certificate-data"), user.get("client-certificate"), base, ".crt"
     )
@@ -158,6 +162,7 @@ def read_kubeconfig(
         token=token,
         verify=not cluster.get("insecure-skip-tls-verify", False),
         context=ctx_name,
+        token_file=None if token else token_file,
     )
 
 
@@ -228,14 +233,25 @@ class Kube:
                 "User-Agent": "flightschool",
             }
         )
-        if self.endpoint.token:
-            headers["Authorization"] = f"Bearer {self.endpoint.token}"
+        token = self.endpoint.token or self._file_token()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         if self.acting_as is not None:
             user, groups = self.acting_as
             headers["Impersonate-User"] = user
             for group in groups:  # one header line per group, as the API server expects
                 headers.add("Impersonate-Group", group)
         return headers
+
+    def _file_token(self) -> str | None:
+        if not self.endpoint.token_file:
+            return None
+        try:
+            return Path(self.endpoint.token_file).read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            raise KubeError(
+                f"cannot read the token file {self.endpoint.token_file}: {exc}"
+            ) from exc
 
     def _url(self, path: str, query: list[tuple[str, str]] | None) -> str:
         return self.endpoint.server + path + (("?" + urlencode(query)) if query else "")

@@ -3,6 +3,10 @@
 Deleting and recreating a namespace waits for the namespace controller (about ten
 seconds); wiping every collection in place reaches the same state in well under two.
 The namespace object stays, with its labels and annotations reset to the lab's own.
+
+With FLIGHTSCHOOL_NAMESPACE_ROLE (the Helm chart sets it), the app holds no rights inside
+namespaces in general: each lab namespace it creates gets a RoleBinding of that ClusterRole
+to the app's own identity, kept through every wipe, so its reach ends at its lab namespaces.
 """
 
 from __future__ import annotations
@@ -11,13 +15,20 @@ import time
 from typing import Any
 
 from flightschool.cluster.backend import ClusterError
+from flightschool.cluster.identity import SYSTEM_LABEL
 from flightschool.cluster.kube import Kube, KubeError, ResourceType, wait_until
+from flightschool.core import settings
 from flightschool.core.settings import learner_id
 
 MANAGED_LABEL = "lab.flightschool.io/managed"
 OWNER_LABEL = "lab.flightschool.io/owner"
-# Objects the control plane itself keeps in every namespace.
-_KEEP = {"ServiceAccount": "metadata.name!=default", "ConfigMap": "metadata.name!=kube-root-ca.crt"}
+APP_BINDING = "flightschool-app"
+# Objects a wipe keeps: the control plane's own in every namespace, and the app's access.
+_KEEP = {
+    ("v1", "ServiceAccount"): "metadata.name!=default",
+    ("v1", "ConfigMap"): "metadata.name!=kube-root-ca.crt",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): f"metadata.name!={APP_BINDING}",
+}
 
 
 def reset_namespace(
@@ -52,11 +63,66 @@ def reset_namespace(
                 "metadata": {"name": namespace, "labels": wanted},
             }
         )
-    else:
+    role = settings.current().namespace_role
+    if role:  # on an existing namespace too: its learner may have deleted the binding
+        bind_app(kube, namespace, role, timeout)
+    if current is not None:
         _wipe(kube, namespace, timeout)
         _set_metadata(kube, namespace, current, wanted)
     if not wait_until(lambda: kube.get("v1", "ServiceAccount", "default", namespace), 15, 0.05):
         raise ClusterError(f"namespace {namespace} has no default ServiceAccount yet")
+
+
+def own_user(kube: Kube) -> str:
+    """Who the API server says this client is (SelfSubjectReview, allowed to everyone)."""
+    review = kube.raw(
+        "POST",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+    )
+    user = str(((review.get("status") or {}).get("userInfo") or {}).get("username") or "")
+    if not user:
+        raise ClusterError("the API server did not say who the app's credentials belong to")
+    return user
+
+
+def bind_app(kube: Kube, namespace: str, role: str, timeout: float = 30) -> None:
+    """Bind ClusterRole `role` to the app's own identity in `namespace` (kept if there) and
+    wait until the API server honours it (the authorizer's cache follows within moments)."""
+    user = own_user(kube)
+    parts = user.split(":")
+    if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
+        subject = {"kind": "ServiceAccount", "name": parts[3], "namespace": parts[2]}
+    else:
+        subject = {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {
+            "name": APP_BINDING,
+            "namespace": namespace,
+            "labels": {SYSTEM_LABEL: "app-access"},
+        },
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        "subjects": [subject],
+    }
+    try:
+        kube.create(binding)
+    except KubeError as exc:
+        if exc.status != 409:
+            raise
+
+    def honoured() -> bool:
+        try:
+            kube.list_objects("v1", "ServiceAccount", namespace)
+        except KubeError:
+            return False
+        return True
+
+    if not wait_until(honoured, timeout, 0.05):
+        raise ClusterError(
+            f"the app's access to namespace {namespace} (ClusterRole {role}) did not take effect"
+        )
 
 
 def _not_ours(namespace: dict[str, Any], owner: str) -> str:
@@ -109,8 +175,9 @@ def _delete_collections(kube: Kube, namespace: str, types: list[ResourceType]) -
 
 def _wipe_query(rtype: ResourceType) -> list[tuple[str, str]]:
     query = [("gracePeriodSeconds", "0"), ("propagationPolicy", "Background")]
-    if rtype.kind in _KEEP and rtype.group_version == "v1":
-        query.append(("fieldSelector", _KEEP[rtype.kind]))
+    keep = _KEEP.get((rtype.group_version, rtype.kind))
+    if keep:
+        query.append(("fieldSelector", keep))
     return query
 
 
@@ -124,8 +191,9 @@ def _leftovers(
         if rtype.kind == "Event":
             continue
         query = [("limit", "20")]
-        if rtype.kind in _KEEP and rtype.group_version == "v1":
-            query.append(("fieldSelector", _KEEP[rtype.kind]))
+        keep = _KEEP.get((rtype.group_version, rtype.kind))
+        if keep:
+            query.append(("fieldSelector", keep))
         try:
             items = kube.raw("GET", rtype.path(namespace), query=query).get("items", [])
         except KubeError:

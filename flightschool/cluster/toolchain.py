@@ -38,6 +38,7 @@ BINARIES: dict[str, str] = {
     "etcd": "go.etcd.io/etcd/server/v3",
     "helm": "helm.sh/helm/v3/cmd/helm",
 }
+CLIENTS = ("kubectl", "helm")
 # kwok's own default node and pod stages, copied from the kwok module at build time: kwokctl
 # drops its defaults as soon as any stage is passed, and the lab stages are passed.
 KWOK_DEFAULT_STAGES = (
@@ -162,8 +163,10 @@ def find() -> Toolchain | None:
     config = settings.current()
     if config.toolchain_bin:
         bin_dir = config.toolchain_bin
+        # clusters Flight School does not run itself need only the clients (the app's image)
+        needed = BINARIES if config.backend == "embedded" else CLIENTS
         missing = [
-            n for n in BINARIES if not os.access(bin_dir / n, os.X_OK) and not config.binary(n)
+            n for n in needed if not os.access(bin_dir / n, os.X_OK) and not config.binary(n)
         ]
         if missing:
             raise ToolchainError(

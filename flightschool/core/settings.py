@@ -52,6 +52,7 @@ class Settings:
     kubeconfig: str  # FLIGHTSCHOOL_KUBECONFIG, else KUBECONFIG (a path list)
     context: str | None  # FLIGHTSCHOOL_CONTEXT: the kubeconfig context
     namespace_prefix: str  # FLIGHTSCHOOL_NAMESPACE_PREFIX: learner namespaces on a shared cluster
+    namespace_role: str | None  # FLIGHTSCHOOL_NAMESPACE_ROLE: ClusterRole bound in lab namespaces
     workspace: Path | None  # FLIGHTSCHOOL_WORKSPACE: where lab files are edited
     airflow_chart: Path | None  # FLIGHTSCHOOL_AIRFLOW_CHART: a chart folder or .tgz
     toolchain_bin: Path | None  # FLIGHTSCHOOL_TOOLCHAIN_BIN: the cluster binaries
@@ -82,6 +83,7 @@ def current(environ: Mapping[str, str] | None = None) -> Settings:
         kubeconfig=env.get(PREFIX + "KUBECONFIG") or env.get("KUBECONFIG", ""),
         context=env.get(PREFIX + "CONTEXT") or None,
         namespace_prefix=_namespace_prefix(env),
+        namespace_role=_namespace_role(env),
         workspace=_path(env, "WORKSPACE"),
         airflow_chart=_path(env, "AIRFLOW_CHART", expand=False),
         toolchain_bin=_path(env, "TOOLCHAIN_BIN"),
@@ -171,6 +173,16 @@ def _namespace_prefix(env: Mapping[str, str]) -> str:
             f"so that it can start a namespace name, not {value[:60]!r}"
         )
     return value
+
+
+def _namespace_role(env: Mapping[str, str]) -> str | None:
+    value = _text(env, "NAMESPACE_ROLE")
+    if value and not re.fullmatch(r"[a-z0-9]([a-z0-9.:-]{0,251}[a-z0-9])?", value):
+        raise SettingsError(
+            f"{PREFIX}NAMESPACE_ROLE must name a ClusterRole (lower-case letters, digits, "
+            f"'-', '.' and ':'), not {value[:60]!r}"
+        )
+    return value or None
 
 
 def _binaries(env: Mapping[str, str]) -> dict[str, Path]:

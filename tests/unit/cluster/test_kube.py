@@ -91,3 +91,20 @@ def test_real_api_versions_pass() -> None:
     assert api_base("apps/v1") == "/apis/apps/v1"
     assert api_base("autoscaling/v2beta2") == "/apis/autoscaling/v2beta2"
     assert api_base("policy.k8s.io/v1alpha1") == "/apis/policy.k8s.io/v1alpha1"
+
+
+def test_a_token_file_is_read_on_every_request(tmp_path: Path) -> None:
+    """In a pod the kubelet rotates the ServiceAccount token in place: a client built
+    once must send the file's current content, not the one it first read."""
+    path = _kubeconfig(tmp_path)
+    config = yaml.safe_load(path.read_text())
+    config["users"][0]["user"] = {"tokenFile": "token"}  # relative to the kubeconfig
+    path.write_text(yaml.safe_dump(config))
+    (tmp_path / "token").write_text("first\n")
+    kube = Kube(path)
+    assert kube._headers("application/json")["Authorization"] == "Bearer first"
+    (tmp_path / "token").write_text("rotated\n")
+    assert kube._headers("application/json")["Authorization"] == "Bearer rotated"
+    (tmp_path / "token").unlink()
+    with pytest.raises(KubeError, match="cannot read the token file"):
+        kube._headers("application/json")

@@ -61,3 +61,23 @@ def test_binaries_report_the_pinned_versions() -> None:
     assert "v1.36.3" in versions["kubectl"]
     assert versions["helm"].startswith("v3.21.4")
     assert "3.6.8" in versions["etcd"] and "v0.8.0" in versions["kwokctl"]
+
+
+def test_a_cluster_we_do_not_run_needs_only_the_clients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's container image carries kubectl and helm only: enough for the kubeconfig
+    backend, still refused for the embedded one."""
+    for name in ("kubectl", "helm"):
+        (tmp_path / name).write_text("#!/bin/sh\n")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.setenv("FLIGHTSCHOOL_TOOLCHAIN_BIN", str(tmp_path))
+    monkeypatch.setenv("FLIGHTSCHOOL_BACKEND", "kubeconfig")
+    found = toolchain.find()
+    assert found is not None and found.path("helm") == tmp_path / "helm"
+    (tmp_path / "helm").unlink()
+    with pytest.raises(toolchain.ToolchainError, match=r"lacks: helm$"):
+        toolchain.find()
+    monkeypatch.setenv("FLIGHTSCHOOL_BACKEND", "embedded")
+    with pytest.raises(toolchain.ToolchainError, match="lacks: kube-apiserver"):
+        toolchain.find()

@@ -64,6 +64,7 @@ def test_defaults_when_nothing_is_set() -> None:
     assert config.data_dir is None and config.database_url is None and config.workspace is None
     assert config.sandbox is True and config.toolchain_download is False
     assert config.kubeconfig == "" and config.context is None and config.binaries == {}
+    assert config.namespace_role is None
 
 
 def test_values_are_read_and_normalised(tmp_path: Path) -> None:
@@ -76,6 +77,7 @@ def test_values_are_read_and_normalised(tmp_path: Path) -> None:
             "FLIGHTSCHOOL_TOOLCHAIN_DOWNLOAD": "1",
             "FLIGHTSCHOOL_KUBE_APISERVER_BINARY": str(tmp_path / "kas"),
             "FLIGHTSCHOOL_NAMESPACE_PREFIX": "fs-team-",
+            "FLIGHTSCHOOL_NAMESPACE_ROLE": " workshop-flightschool-lab ",
             "KUBECONFIG": "/a:/b",
         }
     )
@@ -85,6 +87,7 @@ def test_values_are_read_and_normalised(tmp_path: Path) -> None:
     assert config.sandbox is False and config.toolchain_download is True
     assert config.binary("kube-apiserver") == tmp_path / "kas" and config.binary("etcd") is None
     assert config.namespace_prefix == "fs-team-" and config.kubeconfig == "/a:/b"
+    assert config.namespace_role == "workshop-flightschool-lab"
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.backend = "embedded"  # type: ignore[misc]
 
@@ -106,6 +109,7 @@ def test_settings_are_read_on_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         ("FLIGHTSCHOOL_DATABASE_URL", "/home/me/progress.db", "must be a database URL"),
         ("FLIGHTSCHOOL_CLUSTER_NAME", "My_Cluster", "lower-case letters, digits and '-'"),
         ("FLIGHTSCHOOL_NAMESPACE_PREFIX", "Team A/", "can start a namespace name"),
+        ("FLIGHTSCHOOL_NAMESPACE_ROLE", "Lab Role", "must name a ClusterRole"),
         ("FLIGHTSCHOOL_DATA_DIR", "a\0b", "not a usable path"),
         ("FLIGHTSCHOOL_PUBLIC_URL", "school.example.org", "must be the app's address"),
         ("FLIGHTSCHOOL_PUBLIC_URL", "https://h/?join=x", "must be the app's address"),
