@@ -25,8 +25,10 @@ def server_binaries() -> Path | None:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start PostgreSQL on a free loopback port; yield its SQLAlchemy URL; stop and wipe it."""
+def postgres_server(host: str = "127.0.0.1", trusted: tuple[str, ...] = ()) -> Iterator[str]:
+    """Start PostgreSQL on a free port of `host` (loopback by default); yield its SQLAlchemy
+    URL; stop and wipe it. `trusted`: networks (CIDR) also let in without a password, such
+    as a kind cluster's node network."""
     bindir = server_binaries()
     assert bindir is not None, "PostgreSQL server binaries missing: run scripts/system-deps.sh"
     base = Path(tempfile.mkdtemp(prefix="fs-pg-"))
@@ -43,14 +45,16 @@ def postgres_server() -> Iterator[str]:
         timeout=120,
         check=True,
     )
-    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    with (data / "pg_hba.conf").open("a", encoding="utf-8") as hba:
+        hba.writelines(f"host all all {network} trust\n" for network in trusted)
+    options = f"-p {port} -k {sock} -c listen_addresses={host} -c fsync=off"
     run(
         [*as_user, bindir / "pg_ctl", "-D", data, "-o", options, "-w", "-l", base / "log", "start"],
         timeout=60,
         check=True,
     )
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield f"postgresql+psycopg://postgres@{host}:{port}/postgres"
     finally:
         run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], timeout=60)
         shutil.rmtree(base, ignore_errors=True)

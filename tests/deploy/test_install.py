@@ -1,0 +1,200 @@
+"""The image and the chart on real containers: `make image`'s script builds the image, it is
+loaded into the kind cluster, and the chart is installed with two replicas against a real
+PostgreSQL outside the cluster (the host's, reached over the kind network). The app serves
+its health endpoint, and a learner signs in with a join link in Chromium and starts lab 01:
+its namespace is made by the app's pod with the chart's rights, in the cluster it runs in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from flightschool.cluster import images
+from flightschool.cluster.kind import KindCluster
+from flightschool.cluster.kube import Kube, wait_until
+from flightschool.cluster.namespaces import APP_BINDING, MANAGED_LABEL
+from flightschool.core.proc import Result, run, spawn
+from tests.browser.conftest import browser, free_port, screenshot
+from tests.conftest import ROOT
+from tests.deploy.chart import CHART, helm, values_file
+from tests.postgres import postgres_server
+
+pytestmark = pytest.mark.kind
+__all__ = ["browser"]  # the Chromium fixture, shared with the browser tests
+
+TAG = "flightschool/app:kind-test"
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    namespace: str
+    prefix: str
+    url: str  # the app through a port-forward of its Service
+    kubeconfig: Path
+
+    def kubectl(self, *args: str, timeout: float = 120) -> Result:
+        return run(
+            [_kubectl(), "--kubeconfig", self.kubeconfig, "-n", self.namespace, *args],
+            timeout=timeout,
+        )
+
+
+def _kubectl() -> Path:
+    return helm().with_name("kubectl")
+
+
+def _kind_gateway() -> tuple[str, str]:
+    """The host's address on the kind network, and that network."""
+    docker = shutil.which("docker")
+    assert docker
+    fmt = "{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}}\n{{end}}"
+    found = run([docker, "network", "inspect", "kind", "--format", fmt], timeout=30)
+    assert found.ok, found.stderr
+    for line in found.stdout.split("\n"):
+        if line.strip() and ":" not in line:
+            gateway, subnet = line.split()
+            return gateway, subnet
+    raise AssertionError(f"no IPv4 kind network: {found.stdout}")
+
+
+@pytest.fixture(scope="module")
+def release(
+    kind_cluster: KindCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Release]:
+    tmp = tmp_path_factory.mktemp("deploy")
+    built = run(["bash", ROOT / "scripts" / "image.sh", TAG], timeout=2400)
+    assert built.ok, built.stderr[-3000:]
+    images.load(kind_cluster.cluster, progress=print, tags=[TAG])
+    suffix = uuid.uuid4().hex[:6]
+    name, namespace, prefix = f"fsd{suffix}", f"fs-deploy-{suffix}", f"fsd{suffix}-"
+    port = free_port()
+    gateway, subnet = _kind_gateway()
+    kubeconfig = kind_cluster.kubeconfig()
+    with postgres_server(host=gateway, trusted=(subnet, "10.0.0.0/8")) as database:
+        values = {
+            "image": {"repository": TAG.split(":")[0], "tag": TAG.split(":")[1],
+                      "pullPolicy": "Never"},
+            "replicaCount": 2,
+            "database": {"url": database},
+            "workshop": {"publicUrl": f"http://127.0.0.1:{port}", "namespacePrefix": prefix},
+            # kind's nodes run containerd 1.6: no user-namespaced pods, so bubblewrap's
+            # fresh /proc needs a privileged container there (see the README)
+            "sandbox": {"userNamespace": False, "privileged": True},
+            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
+                          "limits": {"memory": "2Gi"}},
+        }  # fmt: skip
+        installed = run(
+            [helm(), "install", name, CHART, "--kubeconfig", kubeconfig, "-n", namespace,
+             "--create-namespace", "--wait", "--timeout", "15m", "-f", values_file(tmp, values)],
+            timeout=1000,
+            env={"HELM_CACHE_HOME": str(tmp / "helm"), "HELM_CONFIG_HOME": str(tmp / "helm")},
+        )  # fmt: skip
+        forward = None
+        try:
+            assert installed.ok, installed.stderr + _describe(kubeconfig, namespace)
+            forward = spawn(
+                [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "port-forward",
+                 f"svc/{name}-flightschool", f"{port}:80"],
+                log_file=tmp / "port-forward.log",
+            )  # fmt: skip
+            url = f"http://127.0.0.1:{port}"
+            assert wait_until(lambda: _health(url) == "ok", 60, 0.5), (
+                tmp / "port-forward.log"
+            ).read_text()
+            yield Release(name, namespace, prefix, url, kubeconfig)
+        finally:
+            if forward is not None:
+                os.killpg(forward, signal.SIGTERM)
+            run([helm(), "uninstall", name, "--kubeconfig", kubeconfig, "-n", namespace,
+                 "--wait", "--timeout", "5m"], timeout=400)  # fmt: skip
+            kube = Kube(kubeconfig)
+            for ns in kube.list_objects("v1", "Namespace", None, f"{MANAGED_LABEL}=true"):
+                if ns["metadata"]["name"].startswith(prefix):
+                    kube.delete("v1", "Namespace", ns["metadata"]["name"])
+            kube.delete("v1", "Namespace", namespace)
+
+
+def _describe(kubeconfig: Path, namespace: str) -> str:
+    pods = run([_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "describe", "pods"],
+               timeout=60)  # fmt: skip
+    logs = run([_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "logs",
+                "-l", "app.kubernetes.io/name=flightschool", "--tail", "40"], timeout=60)  # fmt: skip
+    return "\n" + pods.stdout[-4000:] + logs.stdout[-3000:] + logs.stderr[-500:]
+
+
+def _health(url: str) -> str:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=3) as response:
+            return str(response.read().decode())
+    except OSError:
+        return ""
+
+
+def test_every_replica_is_ready_and_serves_the_health_endpoint(release: Release) -> None:
+    assert _health(release.url) == "ok"
+    ready = release.kubectl(
+        "get", "deploy", f"{release.name}-flightschool", "-o",
+        "jsonpath={.status.readyReplicas}/{.spec.replicas}",
+    )  # fmt: skip
+    assert ready.stdout == "2/2", ready.stderr
+    sandbox = release.kubectl("exec", f"deploy/{release.name}-flightschool", "--",
+                              "python3", "-c",
+                              "from flightschool.core.sandbox import bwrap_problem; "
+                              "print(bwrap_problem() or 'sandbox ok')")  # fmt: skip
+    assert sandbox.stdout.strip() == "sandbox ok", sandbox.stdout + sandbox.stderr
+
+
+def test_a_learner_signs_in_by_link_and_the_app_makes_their_lab_namespace(
+    release: Release, browser: Browser
+) -> None:
+    made = release.kubectl(
+        "exec", f"deploy/{release.name}-flightschool", "--",
+        "flightschool", "workshop", "create", "kt", "--learners", "1",
+    )  # fmt: skip
+    assert made.ok, made.stderr
+    links = {line.split("\t")[0]: line.split("\t")[2] for line in made.stdout.splitlines()}
+    assert links["kt-01"].startswith(f"{release.url}/?join=")
+
+    tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    try:
+        tab.goto(links["kt-01"].replace("/?join=", "/lab-01-first-pod?join="))
+        expect(tab.get_by_text("Signed in as")).to_be_visible(timeout=60_000)
+        assert "join=" not in tab.url
+        expect(tab.get_by_text("cluster ready")).to_be_visible(timeout=60_000)
+        tab.get_by_role("button", name="Start lab").click()
+        expect(tab.get_by_test_id("console-input")).to_be_visible(timeout=90_000)
+    except AssertionError:
+        screenshot(tab, "deploy-kind-sign-in")
+        raise
+
+    kube = Kube(release.kubeconfig)
+    owned = f"{MANAGED_LABEL}=true,lab.flightschool.io/owner=kt-01"
+    labs = [
+        n["metadata"]["name"]
+        for n in kube.list_objects("v1", "Namespace", None, owned)
+        if n["metadata"]["name"].startswith(release.prefix)
+    ]
+    assert labs, "the app made no lab namespace for the learner"
+    binding = kube.get("rbac.authorization.k8s.io/v1", "RoleBinding", APP_BINDING, labs[0])
+    assert binding is not None
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": f"{release.name}-flightschool",
+         "namespace": release.namespace}
+    ]  # fmt: skip
+
+
+def test_a_forged_join_link_is_refused(release: Release, browser: Browser) -> None:
+    tab = browser.new_context().new_page()
+    tab.goto(f"{release.url}/?join=forged.token")
+    expect(tab.get_by_text("This join link is not valid")).to_be_visible(timeout=60_000)
+    expect(tab.get_by_text("Signed in as")).to_have_count(0)
