@@ -145,6 +145,32 @@ class ExternalCluster(ClientCache):
             if not _allows(rules, group, resource, verb)
         ]
 
+    def missing_bootstrap(self, kube: Kube, role: str) -> list[str]:
+        """With FLIGHTSCHOOL_NAMESPACE_ROLE the app gains its rights in a lab namespace by
+        making it and binding `role` there: what of that these credentials may not do."""
+        wanted = (
+            ("create", "namespaces", "", None),
+            ("create", "rolebindings", "rbac.authorization.k8s.io", None),
+            ("bind", "clusterroles", "rbac.authorization.k8s.io", role),
+        )
+        missing = []
+        for verb, resource, group, name in wanted:
+            attributes = {"verb": verb, "resource": resource, "group": group}
+            review = kube.raw(
+                "POST",
+                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                {
+                    "apiVersion": "authorization.k8s.io/v1",
+                    "kind": "SelfSubjectAccessReview",
+                    "spec": {
+                        "resourceAttributes": {**attributes, **({"name": name} if name else {})}
+                    },
+                },
+            )
+            if not (review.get("status") or {}).get("allowed"):
+                missing.append(f"{verb} {resource}" + (f" {name}" if name else ""))
+        return missing
+
     def status(self) -> Status:
         st = Status(
             "kubeconfig",
@@ -157,7 +183,12 @@ class ExternalCluster(ClientCache):
             kube = self._kube()
             st.server_version = kube.server_version()
             st.exists = True
-            missing = self.missing_permissions(kube, self.lab_namespace("probe"))
+            role = settings.current().namespace_role
+            missing = (
+                self.missing_bootstrap(kube, role)
+                if role
+                else self.missing_permissions(kube, self.lab_namespace("probe"))
+            )
         except (KubeError, ClusterError) as exc:
             st.problems.append(str(exc))
             return st

@@ -115,6 +115,8 @@ def app(
 def test_the_app_starts_resets_and_grades_each_lab_with_the_charts_rights(
     app: ExternalCluster, kube: Kube, lab_id: str
 ) -> None:
+    status = app.status()
+    assert status.healthy, status.problems
     lab: Lab = load_lab(project_root() / "labs" / lab_id)
     learner = f"ada{uuid.uuid4().hex[:4]}"
     session.start(lab, app, learner=learner)
@@ -196,3 +198,23 @@ def _denied(as_app: Kube, body: dict[str, Any], words: str) -> bool:
         return exc.status == 422 and words in str(exc)
     as_app.delete("v1", "Namespace", body["metadata"]["name"])
     return False
+
+
+def test_status_names_what_credentials_without_the_charts_rights_lack(
+    release: tuple[str, Path, list[dict[str, Any]]], kube: Kube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, app_config, _docs = release
+    namespace = f"{name}-release"
+    kube.apply({"apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": {"name": "nobody", "namespace": namespace}})  # fmt: skip
+    config = _app_kubeconfig(kube, namespace, "nobody", app_config.with_name("nobody.kubeconfig"))
+    monkeypatch.setenv("FLIGHTSCHOOL_BACKEND", "kubeconfig")
+    monkeypatch.setenv("FLIGHTSCHOOL_KUBECONFIG", str(config))
+    monkeypatch.setenv("FLIGHTSCHOOL_NAMESPACE_PREFIX", f"{name}-")
+    monkeypatch.setenv("FLIGHTSCHOOL_NAMESPACE_ROLE", f"{name}-flightschool-lab")
+    status = ExternalCluster().status()
+    assert not status.healthy
+    assert status.problems == [
+        "missing permissions in learner namespaces: create namespaces, create rolebindings, "
+        f"bind clusterroles {name}-flightschool-lab"
+    ]
