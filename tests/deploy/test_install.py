@@ -1,13 +1,12 @@
 """The image and the chart on real containers: `make image`'s script builds the image, it is
-loaded into the kind cluster, and the chart is installed with two replicas against a real
-PostgreSQL outside the cluster (the host's, reached over the kind network). The app serves
+loaded into the kind cluster, and the chart is installed with two replicas against an
+external PostgreSQL (the image kit's postgres:15 in a pod of its own). The app serves
 its health endpoint, and a learner signs in with a join link in Chromium and starts lab 01:
 its namespace is made by the app's pod with the chart's rights, in the cluster it runs in."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import urllib.request
 import uuid
@@ -26,12 +25,12 @@ from flightschool.core.proc import Result, run, spawn
 from tests.browser.conftest import browser, free_port, screenshot
 from tests.conftest import ROOT
 from tests.deploy.chart import CHART, helm, values_file
-from tests.postgres import postgres_server
 
 pytestmark = pytest.mark.kind
 __all__ = ["browser"]  # the Chromium fixture, shared with the browser tests
 
 TAG = "flightschool/app:kind-test"
+POSTGRES = "postgres:15"  # the kit's, loaded into the nodes with the other workload images
 
 
 @dataclass(frozen=True)
@@ -53,18 +52,48 @@ def _kubectl() -> Path:
     return helm().with_name("kubectl")
 
 
-def _kind_gateway() -> tuple[str, str]:
-    """The host's address on the kind network, and that network."""
-    docker = shutil.which("docker")
-    assert docker
-    fmt = "{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}}\n{{end}}"
-    found = run([docker, "network", "inspect", "kind", "--format", fmt], timeout=30)
-    assert found.ok, found.stderr
-    for line in found.stdout.split("\n"):
-        if line.strip() and ":" not in line:
-            gateway, subnet = line.split()
-            return gateway, subnet
-    raise AssertionError(f"no IPv4 kind network: {found.stdout}")
+def _postgres(kube: Kube, namespace: str) -> str:
+    """A PostgreSQL beside the chart, not part of it: the workshop's external database."""
+    labels = {"app.kubernetes.io/name": "workshop-postgres"}
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "postgres", "namespace": namespace, "labels": labels},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "postgres",
+                        "image": POSTGRES,
+                        "imagePullPolicy": "IfNotPresent",
+                        "env": [{"name": "POSTGRES_PASSWORD", "value": "workshop"}],
+                        "ports": [{"containerPort": 5432}],
+                        "readinessProbe": {
+                            "exec": {"command": ["pg_isready", "-h", "127.0.0.1"]},
+                            "periodSeconds": 2,
+                        },
+                        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}},
+                    }
+                ]
+            },
+        }
+    )
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "postgres", "namespace": namespace},
+            "spec": {"selector": labels, "ports": [{"port": 5432}]},
+        }
+    )
+
+    def ready() -> bool:
+        pod = kube.get("v1", "Pod", "postgres", namespace) or {}
+        conditions = (pod.get("status") or {}).get("conditions") or []
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+    assert wait_until(ready, 300, 1), kube.get("v1", "Pod", "postgres", namespace)
+    return f"postgresql+psycopg://postgres:workshop@postgres.{namespace}.svc:5432/postgres"
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +107,12 @@ def release(
     suffix = uuid.uuid4().hex[:6]
     name, namespace, prefix = f"fsd{suffix}", f"fs-deploy-{suffix}", f"fsd{suffix}-"
     port = free_port()
-    gateway, subnet = _kind_gateway()
     kubeconfig = kind_cluster.kubeconfig()
-    with postgres_server(host=gateway, trusted=(subnet, "10.0.0.0/8")) as database:
+    kube = Kube(kubeconfig)
+    kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    forward = None
+    try:
+        database = _postgres(kube, namespace)
         values = {
             "image": {"repository": TAG.split(":")[0], "tag": TAG.split(":")[1],
                       "pullPolicy": "Never"},
@@ -95,33 +127,30 @@ def release(
         }  # fmt: skip
         installed = run(
             [helm(), "install", name, CHART, "--kubeconfig", kubeconfig, "-n", namespace,
-             "--create-namespace", "--wait", "--timeout", "15m", "-f", values_file(tmp, values)],
+             "--wait", "--timeout", "15m", "-f", values_file(tmp, values)],
             timeout=1000,
             env={"HELM_CACHE_HOME": str(tmp / "helm"), "HELM_CONFIG_HOME": str(tmp / "helm")},
         )  # fmt: skip
-        forward = None
-        try:
-            assert installed.ok, installed.stderr + _describe(kubeconfig, namespace)
-            forward = spawn(
-                [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "port-forward",
-                 f"svc/{name}-flightschool", f"{port}:80"],
-                log_file=tmp / "port-forward.log",
-            )  # fmt: skip
-            url = f"http://127.0.0.1:{port}"
-            assert wait_until(lambda: _health(url) == "ok", 60, 0.5), (
-                tmp / "port-forward.log"
-            ).read_text()
-            yield Release(name, namespace, prefix, url, kubeconfig)
-        finally:
-            if forward is not None:
-                os.killpg(forward, signal.SIGTERM)
-            run([helm(), "uninstall", name, "--kubeconfig", kubeconfig, "-n", namespace,
-                 "--wait", "--timeout", "5m"], timeout=400)  # fmt: skip
-            kube = Kube(kubeconfig)
-            for ns in kube.list_objects("v1", "Namespace", None, f"{MANAGED_LABEL}=true"):
-                if ns["metadata"]["name"].startswith(prefix):
-                    kube.delete("v1", "Namespace", ns["metadata"]["name"])
-            kube.delete("v1", "Namespace", namespace)
+        assert installed.ok, installed.stderr + _describe(kubeconfig, namespace)
+        forward = spawn(
+            [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "port-forward",
+             f"svc/{name}-flightschool", f"{port}:80"],
+            log_file=tmp / "port-forward.log",
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        assert wait_until(lambda: _health(url) == "ok", 60, 0.5), (
+            tmp / "port-forward.log"
+        ).read_text()
+        yield Release(name, namespace, prefix, url, kubeconfig)
+    finally:
+        if forward is not None:
+            os.killpg(forward, signal.SIGTERM)
+        run([helm(), "uninstall", name, "--kubeconfig", kubeconfig, "-n", namespace,
+             "--wait", "--timeout", "5m"], timeout=400)  # fmt: skip
+        for ns in kube.list_objects("v1", "Namespace", None, f"{MANAGED_LABEL}=true"):
+            if ns["metadata"]["name"].startswith(prefix):
+                kube.delete("v1", "Namespace", ns["metadata"]["name"])
+        kube.delete("v1", "Namespace", namespace)
 
 
 def _describe(kubeconfig: Path, namespace: str) -> str:
