@@ -26,7 +26,8 @@ from tests.browser.conftest import browser, free_port, screenshot
 from tests.conftest import ROOT
 from tests.deploy.chart import CHART, helm, values_file
 
-pytestmark = pytest.mark.kind
+# building the image and loading it into every node takes minutes on a busy machine
+pytestmark = [pytest.mark.kind, pytest.mark.timeout(3600)]
 __all__ = ["browser"]  # the Chromium fixture, shared with the browser tests
 
 TAG = "flightschool/app:kind-test"
