@@ -95,7 +95,8 @@ class ExternalCluster(ClientCache):
         # kubectl's order: the setting, ~/.kube/config, then the pod's ServiceAccount
         pod = None if first or self._kubeconfig.exists() else in_cluster_config(os.environ)
         if pod is not None:
-            self._kubeconfig = data_dir() / "in-cluster.kubeconfig"
+            # a folder of our own: the data folder itself may be a volume root we cannot chmod
+            self._kubeconfig = data_dir() / "credentials" / "in-cluster.kubeconfig"
             write_private(self._kubeconfig, yaml.safe_dump(pod, sort_keys=False))
             self.context = None
         self.prefix = config.namespace_prefix
