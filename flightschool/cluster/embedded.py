@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from flightschool.cluster import toolchain
+from flightschool.cluster import component_flags, toolchain
 from flightschool.cluster.backend import (
     ClientCache,
     ClusterError,
@@ -297,13 +297,7 @@ class EmbeddedCluster(ClientCache):
                 etcdctlBinary=str(tc.path("etcd")),
                 kubectlBinary=str(tc.path("kubectl")),
             )
-        # One instance of each controller: leader election would only make a restarted
-        # component wait out the old lease (15 s) before it does anything.
-        no_election = [{"key": "leader-elect", "value": "false"}]
-        patches = [
-            {"name": n, "extraArgs": no_election}
-            for n in ("kube-controller-manager", "kube-scheduler")
-        ]
+        patches = component_flags.patches()
         config.write_text(
             yaml.safe_dump(
                 {
