@@ -56,10 +56,12 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="fs-bench-workshop-"))
     os.environ["FLIGHTSCHOOL_DATA_DIR"] = str(tmp / "data")
     os.environ["FLIGHTSCHOOL_WORKSPACE"] = str(tmp / "ws")
+    # The embedded pool as a workshop gets it (settings: one copy per 10 learners or so).
+    os.environ.setdefault("FLIGHTSCHOOL_NODE_POOL_COPIES", str(max(1, -(-args.learners // 10))))
     cluster = EmbeddedCluster("bench-workshop")
-    cluster.up(progress=lambda _m: None)
     ok = True
     try:
+        cluster.up(progress=lambda _m: None)
         with postgres_server() as url:
             ok &= _run(cluster, url, args)
     finally:

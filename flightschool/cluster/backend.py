@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,9 @@ class Backend(Protocol):
     def lab_namespace(self, name: str) -> str: ...
 
 
+READY_TRUSTED = 2.0  # seconds a healthy readiness answer is reused
+
+
 class ClientCache:
     """One API client per backend object, built on first use: callers never turn a
     kubeconfig path into a client of their own."""
@@ -82,13 +86,27 @@ class ClientCache:
             self._client = Kube(self.kubeconfig(), self._context())
         return self._client
 
+    _ready_at: float = -READY_TRUSTED
+
     def ready(self) -> bool:
+        """A healthy answer is trusted for READY_TRUSTED seconds: fifty learners clicking
+        Check asked the API server's /readyz once each, in line with their own work. A
+        cluster that stops meanwhile is still caught: the next request fails as
+        unreachable, and grading says the cluster stopped."""
         from flightschool.cluster.kube import KubeError
 
+        if time.monotonic() - self._ready_at < READY_TRUSTED:
+            return True
         try:
-            return self.kubeconfig().is_file() and self.client().healthy()
+            healthy = self.kubeconfig().is_file() and self.client().healthy()
         except (KubeError, OSError):  # an unreadable kubeconfig: status() says why
-            return False
+            healthy = False
+        self._ready_at = time.monotonic() if healthy else -READY_TRUSTED
+        return healthy
+
+    def forget_ready(self) -> None:
+        """The cluster is being stopped: the next `ready` asks again."""
+        self._ready_at = -READY_TRUSTED
 
 
 def node_summary(node: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flightschool.cluster.backend import ClusterError
+from flightschool.cluster.backend import ClientCache, ClusterError
 from flightschool.cluster.external import ExternalCluster, _allows
 from flightschool.cluster.factory import get_backend
 from flightschool.cluster.kind import KindCluster
@@ -108,3 +108,31 @@ def test_kind_config_is_the_file_itself_with_official_images(
     monkeypatch.setattr(images, "local_node_image", lambda: None)
     assert KindCluster("unit")._config(None).name == "kind.yaml"
     assert "image" not in yaml.safe_load(KindCluster("unit")._config(None).read_text())["nodes"][0]
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.asked = 0
+        self.up = True
+
+    def healthy(self) -> bool:
+        self.asked += 1
+        return self.up
+
+
+def test_readiness_is_asked_once_per_moment_and_again_after_down(tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig.yaml"
+    config.write_text("{}")
+
+    class Cache(ClientCache):
+        def kubeconfig(self) -> Path:
+            return config
+
+    backend, api = Cache(), _Counting()
+    backend._client = api  # type: ignore[assignment]
+    assert all(backend.ready() for _ in range(50))  # fifty clicks at once
+    assert api.asked == 1
+    backend.forget_ready()  # the cluster is being stopped
+    api.up = False
+    assert not backend.ready() and not backend.ready()
+    assert api.asked == 3  # an unhealthy answer is never reused
