@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import signal
 import statistics
 import sys
@@ -85,6 +86,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="personal-mode checks")
     parser.add_argument("--pages", type=int, default=2, help="rounds of page loads a session")
     parser.add_argument("--skip-pages", action="store_true", help="no page-load phase")
+    parser.add_argument(
+        "--think", type=float, default=5.0, help="seconds between a session's page loads"
+    )
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     tmp = Path(tempfile.mkdtemp(prefix="fs-bench-workshop-"))
@@ -156,7 +160,7 @@ def _run(cluster: EmbeddedCluster, url: str, args: argparse.Namespace) -> bool:
     for line in errors[:5]:
         print("  ", line)
     if not args.skip_pages:
-        ok &= _pages(cluster, url, [link.token for link in links], args.pages)
+        ok &= _pages(cluster, url, [link.token for link in links], args.pages, args.think)
 
     # Many learners' namespaces graded at once (lab 01: one namespace each).
     first = load_catalog(project_root()).labs["01-first-pod"]
@@ -188,9 +192,19 @@ def _run(cluster: EmbeddedCluster, url: str, args: argparse.Namespace) -> bool:
     return ok
 
 
-def _pages(cluster: EmbeddedCluster, database: str, tokens: list[str], rounds: int) -> bool:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far: the app's cost of the page
+    loads, which unlike their wall time does not depend on what else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pages(
+    cluster: EmbeddedCluster, database: str, tokens: list[str], rounds: int, think: float
+) -> bool:
     """Page loads: one personal-mode session, then every learner's session at once, each
-    open until all are done (N live sessions on one app process)."""
+    open until all are done (N live sessions on one app process), each loading a page
+    every `think` seconds or so (a person reads between clicks; 0: no pause at all)."""
     tmp = Path(tempfile.mkdtemp(prefix="fs-bench-pages-"))
     common = {
         "FLIGHTSCHOOL_DATA_DIR": os.environ["FLIGHTSCHOOL_DATA_DIR"],
@@ -203,11 +217,14 @@ def _pages(cluster: EmbeddedCluster, database: str, tokens: list[str], rounds: i
     try:
         alone = Session(url)
         alone.load()  # the app's first run loads the course: not a page load
+        used = cpu_seconds(pid)
         personal = [alone.load(page) for _ in range(rounds) for page in PAGES]
+        used = cpu_seconds(pid) - used
         alone.close()
     finally:
         os.killpg(pid, signal.SIGTERM)
     spread("personal: page load, 1 session", personal, None)
+    figure("personal: app CPU per page load", used / len(personal), None)
 
     shop_env = {**common, "FLIGHTSCHOOL_MODE": "workshop", "FLIGHTSCHOOL_DATABASE_URL": database}
     pid, url = start_app(shop_env, tmp / "workshop.log")
@@ -220,12 +237,15 @@ def _pages(cluster: EmbeddedCluster, database: str, tokens: list[str], rounds: i
 
         def learner(token: str) -> None:
             tab = Session(url)
+            pause = random.Random(token)
             try:
+                time.sleep(pause.uniform(0, think))  # people arrive over a few seconds
                 first.append(tab.load("", join=token))  # signs in, the token leaves the URL
                 if "session" not in tab.query or "join" in tab.query:
                     errors.append(f"after sign-in the address holds {sorted(tab.query)}")
                 for _ in range(rounds):
                     for page in PAGES:
+                        time.sleep(pause.uniform(think / 2, think * 1.5))  # reading, typing
                         loads.append(tab.load(page))
                         if os.environ.get("BENCH_VERBOSE"):
                             print(f"   {page or 'home'}: {loads[-1]:.2f} s", flush=True)
@@ -237,14 +257,17 @@ def _pages(cluster: EmbeddedCluster, database: str, tokens: list[str], rounds: i
                 all_done.wait(timeout=600)  # live until every session is done
                 tab.close()
 
+        used = cpu_seconds(pid)
         with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
             list(pool.map(learner, tokens))
+        used = cpu_seconds(pid) - used
     finally:
         os.killpg(pid, signal.SIGTERM)
     if first:
         spread(f"workshop: sign-in page, {len(tokens)} sessions at once", first, None)
     if loads:
         ok &= spread(f"workshop: page load, {len(tokens)} live sessions", loads, 2.0)
+        figure("workshop: app CPU per page load", used / (len(loads) + len(first)), None)
     ok &= figure("workshop: page errors", float(len(errors)), 0.0, unit="")
     for line in errors[:5]:
         print("  ", line)
