@@ -316,8 +316,8 @@ class EmbeddedCluster(ClientCache):
             {"name": n, "extraArgs": no_election}
             for n in ("kube-controller-manager", "kube-scheduler")
         ]
-        # Every write (a pod, a label, a status) waited for etcd's fsync: on a disk shared
-        # with builds that took most of a second, in line behind every other learner's.
+        # Every write (a pod, a label, a status) waits for etcd's fsync, and a workshop's
+        # writes queue behind each other: on a busy disk that is felt in every check.
         # The lab cluster's data is disposable (a crash of the machine loses a lab attempt,
         # which a reset makes again), so etcd skips the fsync.
         patches.append({"name": "etcd", "extraArgs": [{"key": "unsafe-no-fsync", "value": "true"}]})

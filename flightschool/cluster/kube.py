@@ -201,8 +201,8 @@ class Kube:
             )
         # One client serves every thread of an app process (a workshop: dozens of learners
         # grading at once). A pool smaller than that opens a new TLS connection for each
-        # request past it and throws it away after: the handshakes, not the API server,
-        # were most of a busy check. Idle connections cost next to nothing.
+        # request past it and throws it away after, a handshake every time. Idle
+        # connections cost next to nothing.
         self.http = urllib3.PoolManager(
             num_pools=4,
             maxsize=POOL_SIZE,
