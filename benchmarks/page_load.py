@@ -38,7 +38,15 @@ class Session:
 
     def open(self) -> None:
         url = self.base.replace("http://", "ws://", 1) + "/_stcore/stream"
-        self._ws = connect(url, subprotocols=["streamlit"], open_timeout=60, max_size=None)  # type: ignore[list-item]
+        # No keepalive pings from this side: a browser sends none (it only answers the
+        # server's), and a busy server missing one would end the session here only.
+        self._ws = connect(
+            url,
+            subprotocols=["streamlit"],
+            open_timeout=60,
+            max_size=None,
+            ping_interval=None,  # type: ignore[list-item]
+        )
 
     def close(self) -> None:
         if self._ws is not None:

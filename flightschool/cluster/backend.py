@@ -72,6 +72,7 @@ class ClientCache:
     kubeconfig path into a client of their own."""
 
     _client: Kube | None = None
+    _client_stamp: int | None = None
 
     def kubeconfig(self) -> Path:
         raise NotImplementedError
@@ -80,10 +81,17 @@ class ClientCache:
         return None
 
     def client(self) -> Kube:
-        if self._client is None:
+        """The cached client; made again when the kubeconfig changed (the cluster was
+        made again, by this process or another, with new certificates)."""
+        try:
+            stamp: int | None = self.kubeconfig().stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if self._client is None or stamp != self._client_stamp:
             from flightschool.cluster.kube import Kube
 
             self._client = Kube(self.kubeconfig(), self._context())
+            self._client_stamp = stamp
         return self._client
 
     _ready_at: float = -READY_TRUSTED

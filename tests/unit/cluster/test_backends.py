@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,9 +131,43 @@ def test_readiness_is_asked_once_per_moment_and_again_after_down(tmp_path: Path)
 
     backend, api = Cache(), _Counting()
     backend._client = api  # type: ignore[assignment]
+    backend._client_stamp = config.stat().st_mtime_ns
     assert all(backend.ready() for _ in range(50))  # fifty clicks at once
     assert api.asked == 1
     backend.forget_ready()  # the cluster is being stopped
     api.up = False
     assert not backend.ready() and not backend.ready()
     assert api.asked == 3  # an unhealthy answer is never reused
+
+
+def test_one_backend_per_settings_shares_its_client_and_follows_a_new_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(tmp_path / "a"))
+    first = get_backend("embedded")
+    assert get_backend("embedded") is first  # every page run of every session
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(tmp_path / "b"))
+    assert get_backend("embedded") is not first  # other settings: another cluster
+
+    config = tmp_path / "kubeconfig.yaml"
+    body = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "c",
+        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+        "clusters": [{"name": "k", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"token": "one"}}],
+    }
+    config.write_text(yaml.safe_dump(body))
+
+    class Cache(ClientCache):
+        def kubeconfig(self) -> Path:
+            return config
+
+    backend = Cache()
+    client = backend.client()
+    assert backend.client() is client and client.endpoint.token == "one"
+    body["users"] = [{"name": "u", "user": {"token": "two"}}]  # the cluster made again
+    config.write_text(yaml.safe_dump(body))
+    os.utime(config, ns=(1, 1))
+    assert backend.client().endpoint.token == "two"
