@@ -142,7 +142,7 @@ def _run(cluster: EmbeddedCluster, url: str, args: argparse.Namespace) -> bool:
             ]
             own.list_objects("v1", "Pod", namespace)  # what a console `kubectl get pods` does
             if not result.passed:
-                failing = [f"{c.id}: {c.message[:120]}" for c in result.checks if not c.passed]
+                failing = [f"{c.id}: ...{c.message[-200:]}" for c in result.checks if not c.passed]
                 errors.append(f"{who.learner}: the solution did not pass ({'; '.join(failing)})")
         except Exception as exc:  # every failure counted, none hidden
             errors.append(f"{type(exc).__name__}: {exc}")

@@ -44,6 +44,7 @@ WATCHED = (
     ("apps/v1", "Deployment"),
     ("apps/v1", "StatefulSet"),
     ("batch/v1", "Job"),
+    ("v1", "ResourceQuota"),
 )
 QUIET = 0.15  # nothing changed for this long, on top of everything being at rest
 POLL = 0.1
@@ -58,6 +59,7 @@ _MAKES: dict[str, tuple[str, ...]] = {
     "Job": ("Pod",),
     "CronJob": ("Job", "Pod"),
     "Pod": (),
+    "ResourceQuota": (),
 }
 
 
@@ -160,13 +162,30 @@ def controller_moving(
     return ""
 
 
+def quota_moving(quota: dict[str, Any]) -> str:
+    """A ResourceQuota constrains nothing until the quota controller has filled in its
+    status (admission refuses pods with "status unknown" meanwhile): moving until then."""
+    wanted = set(((quota.get("spec") or {}).get("hard") or {}).keys())
+    status = quota.get("status") or {}
+    if wanted <= set((status.get("hard") or {}).keys()) and wanted <= set(
+        (status.get("used") or {}).keys()
+    ):
+        return ""
+    return "the quota controller has not counted its usage yet"
+
+
 def moving(snapshot: dict[str, list[dict[str, Any]]]) -> list[str]:
     """What is still moving in one listing of the watched kinds (kind/name: why)."""
     pods = snapshot.get("Pod", [])
     out = [f"Pod/{p['metadata']['name']}: {why}" for p in pods if (why := pod_moving(p))]
+    out += [
+        f"ResourceQuota/{q['metadata']['name']}: {why}"
+        for q in snapshot.get("ResourceQuota", [])
+        if (why := quota_moving(q))
+    ]
     replicasets = snapshot.get("ReplicaSet", [])
     for kind, items in snapshot.items():
-        if kind == "Pod":
+        if kind in ("Pod", "ResourceQuota"):
             continue
         for obj in items:
             child_is_pod = kind != "Deployment"

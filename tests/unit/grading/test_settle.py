@@ -198,7 +198,10 @@ def test_a_cluster_still_making_progress_gets_up_to_the_ceiling() -> None:
 
 
 def test_a_lab_that_makes_only_pods_watches_only_pods() -> None:
-    assert watched_for(["Pod", "ResourceQuota", "LimitRange"]) == (("v1", "Pod"),)
+    assert watched_for(["Pod", "ResourceQuota", "LimitRange"]) == (
+        ("v1", "Pod"),
+        ("v1", "ResourceQuota"),
+    )
     assert {k for _, k in watched_for(["Deployment"])} == {"Deployment", "ReplicaSet", "Pod"}
     assert {k for _, k in watched_for(["CronJob"])} == {"Job", "Pod"}
     assert watched_for(["ServiceAccount", "Role"]) == ()
@@ -228,3 +231,13 @@ def test_a_slow_cluster_is_not_asked_again_before_it_has_answered() -> None:
     )
     assert not done.at_rest
     assert cluster.lists <= 6  # at 0.1 s pauses it would have asked nine times
+
+
+def test_a_quota_not_yet_counted_is_still_moving() -> None:
+    hard = {"pods": "10", "requests.memory": "2Gi"}
+    fresh = {"kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": hard}}
+    assert moving({"ResourceQuota": [fresh]}) == [
+        "ResourceQuota/q: the quota controller has not counted its usage yet"
+    ]
+    counted = {**fresh, "status": {"hard": hard, "used": {"pods": "0", "requests.memory": "0"}}}
+    assert moving({"ResourceQuota": [counted]}) == []
