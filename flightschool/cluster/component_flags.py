@@ -56,6 +56,9 @@ def patches() -> list[dict[str, Any]]:
     return [
         {
             "name": "etcd",
+            # Every write (a pod, a label, a status) would wait for an fsync, and a workshop's
+            # writes queue behind each other. The lab cluster's data is disposable: a crash
+            # of the machine loses a lab attempt, which a reset makes again.
             "extraArgs": _args(unsafe_no_fsync="true"),
         },
         {

@@ -20,7 +20,7 @@ from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
-from flightschool.grading.settle import settle
+from flightschool.grading.settle import settle, watched_for
 from flightschool.grading.view import ClusterReader, ClusterView
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
@@ -50,7 +50,7 @@ def grade(
         artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
         waits = [c.wait for c in checks if c.wait]
         if waits:  # the longest wait, stretched up to their sum while the cluster moves
-            settle(kube, names.values(), max(waits), ceiling=sum(waits))
+            settle(kube, names.values(), max(waits), ceiling=sum(waits), kinds=_watched(lab))
         view = ClusterView(kube, names, default, artifacts)
         python = PythonChecks([c for c in checks if isinstance(c, PythonCheck)], lab.folder)
         for check in checks:
@@ -64,6 +64,14 @@ def grade(
             f"ran): {exc}. Start it with `flightschool cluster up`, then check again."
         ) from exc
     return Report(lab.id, results)
+
+
+def _watched(lab: Lab) -> tuple[tuple[str, str], ...]:
+    """What a submission can set moving: a manifests lab without setup objects makes only
+    its allowed kinds (and what their controllers make); anything else, every kind."""
+    if lab.spec.submission == "manifests" and not lab.spec.setup:
+        return watched_for(lab.spec.allowed_kinds)
+    return watched_for(None)
 
 
 def _prepare(
