@@ -27,6 +27,7 @@ STUCK = frozenset(
     }
 )
 LOG_LINES = 5
+LINE_CHARS = 240  # a log line longer than this is cut (structured logs run long)
 STUCK_GRACE = 20.0  # seconds every unready component must stay stuck before giving up early
 
 
@@ -58,7 +59,7 @@ def _log_tail(kube: Kube, pod: dict[str, Any], container: str, previous: bool) -
         )
     except KubeError as exc:
         return f"(no log: {exc})"
-    lines = [line for line in str(text or "").splitlines() if line.strip()]
+    lines = [line.strip()[:LINE_CHARS] for line in str(text or "").splitlines() if line.strip()]
     return " | ".join(lines[-LOG_LINES:]) or "(the log is empty)"
 
 

@@ -21,7 +21,7 @@ from flightschool.grading import session
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
 
-pytestmark = pytest.mark.kind
+pytestmark = [pytest.mark.kind, pytest.mark.timeout(1800)]
 
 LAB = "09-helm-values"
 AIRFLOW = ("scheduler", "api-server", "dag-processor", "triggerer")
