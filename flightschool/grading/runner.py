@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
-from flightschool.content.labs import Check, Lab, PythonCheck
+from flightschool.content.labs import Check, HelmCheck, Lab, PythonCheck
 from flightschool.grading import airflow, helm
 from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.pychecks import PythonChecks
@@ -110,7 +110,13 @@ def _prepare(
         )
     if run_chart:
         artifacts.helm = helm.run_step(
-            lab, names, files, on_line=on_output, learner_kubeconfig=learner.kubeconfig
+            lab,
+            names,
+            files,
+            on_line=on_output,
+            learner_kubeconfig=learner.kubeconfig,
+            kube=kube,
+            wanted_ready=[n for c in checks if isinstance(c, HelmCheck) for n in c.ready],
         )
     return artifacts
 
