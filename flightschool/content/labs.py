@@ -44,7 +44,7 @@ class ObjectRef(Strict):
     labels: dict[str, str] = {}
 
 
-Step = Literal["airflow", "chart"]
+Step = Literal["airflow", "chart", "deploy"]
 
 
 class CheckBase(Strict):
@@ -318,6 +318,41 @@ class DockerfileCheck(CheckBase):
     tag: str = Field(default=r"^3\.\d+\.\d+", description="Regex the base tag must match.")
 
 
+class AirflowRunCheck(CheckBase):
+    """After the deploy step triggered the lab's DAG on the installed Airflow: the run's state
+    and each task instance's, as Airflow's own REST API reports them."""
+
+    step: ClassVar[Step | None] = "deploy"
+    type: Literal["airflow_run"]
+    run_state: str | None = Field(default=None, description="The DAG run's state.")
+    task_states: dict[str, str] = Field(
+        default={}, description="Task id -> the state its task instance must end in."
+    )
+    all_tasks: str | None = Field(
+        default=None, description="Every task instance of the run must end in this state."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> AirflowRunCheck:
+        if not (self.run_state or self.task_states or self.all_tasks):
+            raise ValueError("say what to check: `run_state`, `task_states` or `all_tasks`")
+        return self
+
+
+class TaskPodsCheck(CheckBase):
+    """The pods the deploy step's DAG run created, read from the Kubernetes API: one per
+    listed task, made by the KubernetesExecutor (`executor`: worker pods from the pod
+    template) or by a KubernetesPodOperator (`pod_operator`), in `phase`, matching `match`."""
+
+    step: ClassVar[Step | None] = "deploy"
+    type: Literal["task_pods"]
+    made_by: Literal["executor", "pod_operator"]
+    tasks: list[str] = Field(min_length=1, description="Task ids that must each have a pod.")
+    phase: str | None = Field(default="Succeeded", description="The pod's phase; null: any.")
+    match: dict[str, Any] = Field(default={}, description="Every task's pod must match this.")
+    lists: Literal["contains", "exact", "ordered"] = "contains"
+
+
 Check = Annotated[
     ExpectCheck
     | AbsentCheck
@@ -328,7 +363,9 @@ Check = Annotated[
     | DagCheck
     | AirflowConfigCheck
     | HelmCheck
-    | DockerfileCheck,
+    | DockerfileCheck
+    | AirflowRunCheck
+    | TaskPodsCheck,
     Field(discriminator="type"),
 ]
 CHECK_CLASSES: tuple[type[CheckBase], ...] = get_args(get_args(Check)[0])
@@ -361,6 +398,32 @@ class ChartSpec(Strict):
     values: str = Field(default="values.yaml", description="The learner's values file.")
     install: bool = False
     timeout: float = Field(default=120, gt=0, le=600)
+
+
+class DeploySpec(Strict):
+    """What grading does for a lab that runs Airflow for real: build the learner's image
+    from their Dockerfile (tagged `image`, which their values must name), load it into the
+    kind cluster, install the lab's chart with their values (the `chart:` block), wait for
+    Airflow to be Ready, then trigger `dag_id` through Airflow's REST API and wait for the
+    run. Needs real containers: such a lab leaves `embedded` out of its `backends`."""
+
+    image: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        description="repository:tag the learner's image is built as.",
+    )
+    dockerfile: str = "Dockerfile"
+    dag_id: str
+    api_service: str = Field(
+        default="airflow-api-server", description="The API server's Service (port 8080)."
+    )
+    api_port: int = Field(default=8080, gt=0, lt=65536)
+    build_timeout: float = Field(default=900, gt=0, le=3600)
+    ready_timeout: float = Field(
+        default=300, gt=0, le=900, description="Seconds for Airflow's pods to become Ready."
+    )
+    run_timeout: float = Field(
+        default=240, gt=0, le=1800, description="Seconds for the DAG to appear and its run to end."
+    )
 
 
 LAB_NAMESPACE_PREFIX = "lab-"
@@ -404,6 +467,7 @@ class LabSpec(Strict):
     files: list[str] = Field(default=[], description="The learner's files (files labs).")
     airflow: AirflowStep | None = None
     chart: ChartSpec | None = None
+    deploy: DeploySpec | None = None
     allowed_kinds: list[str] = Field(default=[], description="Kinds a submission may contain.")
     tasks: list[str] = Field(min_length=1)
     hints: list[str] = Field(min_length=2)
@@ -426,10 +490,19 @@ class LabSpec(Strict):
         for step, block, present in (
             ("airflow", "airflow", self.airflow),
             ("chart", "chart", self.chart),
+            ("deploy", "deploy", self.deploy),
         ):
             needing = sorted({c.type for c in self.checks if c.step == step})
             if needing and present is None:
                 raise ValueError(f"{', '.join(needing)} checks need a `{block}:` block")
+        if self.deploy is not None and (self.chart is None or not self.chart.install):
+            raise ValueError(
+                "a `deploy:` lab installs its chart: give `chart:` with `install: true`"
+            )
+        if self.deploy is not None and "embedded" in self.backends:
+            raise ValueError(
+                "a `deploy:` lab runs real containers: leave `embedded` out of `backends`"
+            )
         unknown = sorted(set(self.starter_fails) - set(ids))
         if unknown:
             raise ValueError(f"starter_fails names unknown checks: {unknown}")

@@ -38,7 +38,30 @@ class HelmOutcome:
 
 
 @dataclass
+class DeployOutcome:
+    """The deploy step (build, load, install, Ready, trigger, wait): how far it got, why it
+    stopped, and what Airflow's API said about the run."""
+
+    image: str = ""
+    dag_id: str = ""
+    build_error: str = ""
+    load_error: str = ""
+    not_ready: str = ""  # which Airflow pod never became Ready, and why
+    api_error: str = ""  # the DAG never appeared, the trigger was refused, the run timed out
+    run_id: str = ""
+    run_state: str = ""
+    task_states: dict[str, str] = field(default_factory=dict)
+    run_seconds: float = 0.0
+    stopped: str = ""  # the first failure, in the learner's words
+
+    @property
+    def ran(self) -> bool:
+        return bool(self.run_id)
+
+
+@dataclass
 class Artifacts:
     files: Path | None = None
     airflow: AirflowOutcome | None = None
     helm: HelmOutcome | None = None
+    deploy: DeployOutcome | None = None

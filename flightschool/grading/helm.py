@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
+from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, render
+from flightschool.cluster.helm import install as install_release
 from flightschool.content.labs import HelmCheck, Lab
 from flightschool.core import safeyaml
 from flightschool.grading.artifacts import HelmOutcome
@@ -31,9 +32,11 @@ def run_step(
     on_line: Callable[[str], None] | None = None,
     *,
     learner_kubeconfig: Path,
+    install: bool | None = None,
 ) -> HelmOutcome:
     """Render the chart with the learner's values; install it (as the learner, so the
-    release can only create what the learner could) when the lab says so."""
+    release can only create what the learner could) when the lab says so (`install`
+    overrides: the deploy step renders first and installs later itself)."""
     spec = lab.spec.chart
     assert spec is not None
     say = on_line or (lambda _line: None)
@@ -64,10 +67,10 @@ def run_step(
         rendered.error,
         list(rendered.schema_errors),
     )
-    if spec.install and not out.error:
+    if (spec.install if install is None else install) and not out.error:
         say(f"Installing release {spec.release} into {namespace} (helm upgrade --install)…")
         try:
-            out.install_error = install(
+            out.install_error = install_release(
                 chart, spec.release, namespace, values, learner_kubeconfig, spec.timeout
             )
         except HelmError as exc:

@@ -14,6 +14,7 @@ from flightschool.content.labs import (
     CHECK_CLASSES,
     AbsentCheck,
     AirflowConfigCheck,
+    AirflowRunCheck,
     CanICheck,
     Check,
     CheckBase,
@@ -24,9 +25,11 @@ from flightschool.content.labs import (
     PythonCheck,
     RejectedCheck,
     ScheduledCheck,
+    TaskPodsCheck,
 )
 from flightschool.grading import checks
 from flightschool.grading.airflow import check_airflow_config, check_dag
+from flightschool.grading.deploy import check_airflow_run, check_task_pods
 from flightschool.grading.dockerfile import check_dockerfile
 from flightschool.grading.helm import check_helm
 from flightschool.grading.view import ClusterView
@@ -65,6 +68,8 @@ REGISTRY: dict[str, CheckType[Any]] = _index(
     CheckType(AirflowConfigCheck, check_airflow_config),
     CheckType(HelmCheck, check_helm),
     CheckType(DockerfileCheck, check_dockerfile),
+    CheckType(AirflowRunCheck, check_airflow_run),
+    CheckType(TaskPodsCheck, check_task_pods),
 )
 
 

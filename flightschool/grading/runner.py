@@ -15,7 +15,7 @@ from pathlib import Path
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
 from flightschool.content.labs import Check, Lab, PythonCheck
-from flightschool.grading import airflow, helm
+from flightschool.grading import airflow, deploy, helm
 from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.registry import evaluate
@@ -37,17 +37,21 @@ def grade(
     simulated: bool = True,
     on_output: Callable[[str], None] | None = None,
     learner: LearnerAccess | None = None,
+    load_image: deploy.ImageLoader | None = None,
 ) -> Report:
     """Run the lab's checks visible in `visibility` (practice or exam). For a files lab,
-    `files` is the learner's folder: the lab's Airflow or chart step runs on it first
-    (`on_output` gets its progress lines; `simulated`: pods do not really run), acting on
-    the cluster as `learner`, the learner's own least-privilege identity."""
+    `files` is the learner's folder: the lab's Airflow, chart or deploy step runs on it
+    first (`on_output` gets its progress lines; `simulated`: pods do not really run), acting
+    on the cluster as `learner`, the learner's own least-privilege identity. `load_image`
+    puts a built image on the cluster's nodes (kind)."""
     names = namespaces or {n: n for n in lab.spec.namespace_names()}
     default = lab.spec.namespace_names()[0]
     checks = [c for c in lab.spec.checks if c.visibility in (visibility, "both")]
     results = []
     try:
-        artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
+        artifacts = _prepare(
+            lab, kube, names, checks, files, simulated, on_output, learner, load_image
+        )
         waits = [c.wait for c in checks if c.wait]
         if waits:  # the longest wait, stretched up to their sum while the cluster moves
             settle(kube, names.values(), max(waits), ceiling=sum(waits))
@@ -75,6 +79,7 @@ def _prepare(
     simulated: bool,
     on_output: Callable[[str], None] | None,
     learner: LearnerAccess | None,
+    load_image: deploy.ImageLoader | None = None,
 ) -> Artifacts:
     """The steps that must happen before the checks look: import or run the DAG, render or
     install the chart. Only for the check types that read them."""
@@ -83,7 +88,9 @@ def _prepare(
         return artifacts
     steps = {c.step for c in checks}
     run_airflow = bool(lab.spec.airflow) and "airflow" in steps
-    run_chart = bool(lab.spec.chart) and "chart" in steps
+    run_deploy = bool(lab.spec.deploy) and "deploy" in steps
+    # the deploy step renders and installs the chart itself, after building the image
+    run_chart = bool(lab.spec.chart) and ("chart" in steps or run_deploy)
     if not (run_airflow or run_chart):
         return artifacts
     if learner is None:
@@ -100,7 +107,17 @@ def _prepare(
             on_line=on_output,
             learner=learner,
         )
-    if run_chart:
+    if run_deploy:
+        artifacts.helm, artifacts.deploy = deploy.run_step(
+            lab,
+            kube,
+            names,
+            files,
+            on_output,
+            learner_kubeconfig=learner.kubeconfig,
+            load_image=load_image,
+        )
+    elif run_chart:
         artifacts.helm = helm.run_step(
             lab, names, files, on_line=on_output, learner_kubeconfig=learner.kubeconfig
         )

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from flightschool.cluster import identity
+from flightschool.cluster import identity, images
 from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
+from flightschool.cluster.kind import KindCluster
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core import learners, settings
@@ -81,13 +82,36 @@ class UnsupportedBackend(ClusterError):
     """The lab's `backends` leave this one out (it cannot run what the lab needs)."""
 
 
+NEEDS_CONTAINERS = (
+    "it needs real containers (it builds your image and runs Airflow's own pods), which the "
+    "embedded cluster only simulates. Get them with kind: install Docker and kind, run "
+    "`flightschool cluster up --backend kind` (behind a firewall, `flightschool images build` "
+    "first), then use `--backend kind` or FLIGHTSCHOOL_BACKEND=kind"
+)
+
+
 def supported(lab: Lab, backend: Backend) -> None:
     """Every lab action goes through here, so the app and the CLI refuse alike."""
     if backend.name not in lab.spec.backends:
+        why = f"; {NEEDS_CONTAINERS}" if backend.simulated and lab.spec.deploy else ""
         raise UnsupportedBackend(
             f"lab {lab.id} does not support the {backend.name} backend; it runs on "
             f"{', '.join(lab.spec.backends)} (choose one with --backend or FLIGHTSCHOOL_BACKEND)"
+            + why
         )
+
+
+def image_loader(
+    lab: Lab, backend: Backend, on_line: Callable[[str], None] | None
+) -> Callable[[str], None] | None:
+    """How a lab's built image reaches the nodes: loaded into a kind cluster's nodes; on
+    another cluster the learner's image must be pullable (pushed, or a cluster that shares
+    the local Docker), so nothing is loaded."""
+    if lab.spec.deploy is None or not isinstance(backend, KindCluster):
+        return None
+    cluster = backend.cluster
+    say = on_line or (lambda _line: None)
+    return lambda tag: images.load(cluster, say, tags=[tag])
 
 
 def namespace_map(lab: Lab, backend: Backend, learner: str | None = None) -> dict[str, str]:
@@ -258,6 +282,7 @@ def check(
             simulated=backend.simulated,
             on_output=on_output,
             learner=learner_access(lab, backend, kube, learner),
+            load_image=image_loader(lab, backend, on_output),
         )
     if docs is not None:
         as_learner = identity_for(lab, backend, kube, learner).client(kube)
