@@ -88,7 +88,11 @@ def main() -> int:
         if not ended or final.get("state") != "success":
             ok = False
     ok &= report("capstone DAG run, trigger to end (median)", statistics.median(seconds), 120)
-    report("  the same runs, Airflow's start to end date (median)", statistics.median(airflow_seconds), None)
+    report(
+        "  the same runs, Airflow's start to end date (median)",
+        statistics.median(airflow_seconds),
+        None,
+    )
     return 0 if ok else 1
 
 
