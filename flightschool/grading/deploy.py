@@ -24,7 +24,7 @@ from flightschool.grading.assertions import match
 from flightschool.grading.view import ClusterView
 
 Outcome = tuple[bool, str]
-ImageLoader = Callable[[str], None]
+ImageLoader = Callable[[str], object]
 _WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from flightschool.cluster import identity, images
+from flightschool.cluster import identity, loaded
 from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kind import KindCluster
@@ -103,7 +103,7 @@ def supported(lab: Lab, backend: Backend) -> None:
 
 def image_loader(
     lab: Lab, backend: Backend, on_line: Callable[[str], None] | None
-) -> Callable[[str], None] | None:
+) -> Callable[[str], object] | None:
     """How a lab's built image reaches the nodes: loaded into a kind cluster's nodes; on
     another cluster the learner's image must be pullable (pushed, or a cluster that shares
     the local Docker), so nothing is loaded."""
@@ -111,7 +111,7 @@ def image_loader(
         return None
     cluster = backend.cluster
     say = on_line or (lambda _line: None)
-    return lambda tag: images.load(cluster, say, tags=[tag])
+    return lambda tag: loaded.load_once(cluster, tag, say)
 
 
 def namespace_map(lab: Lab, backend: Backend, learner: str | None = None) -> dict[str, str]:
