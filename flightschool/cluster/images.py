@@ -45,6 +45,12 @@ KIND_BASE_PACKAGES = (
     "pigz,fuse-overlayfs,e2fsprogs,bash,ca-certificates,curl,jq,procps,containerd,runc,"
     "containernetworking-plugins"
 )
+# Rootfs of the services the chart lab provides or the chart renders besides Airflow: Debian's
+# PostgreSQL for the metadata database, git for git-sync and the lab's in-cluster DAG repository
+SERVICE_PACKAGES = {
+    "postgres": "postgresql,ca-certificates,dumb-init",
+    "git": "git,ca-certificates,dumb-init,procps",
+}
 KUBE_NODE_BINARIES = ("kubelet", "kubeadm", "kube-proxy")
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
@@ -90,7 +96,7 @@ def load_pins(path: Path | None = None) -> Pins:
     suite, mirror = str(need("debian", "suite")), str(need("debian", "mirror"))
     need("go", "kind")
     go = {str(k): str(v) for k, v in data["go"].items()}
-    for key in ("kind", "coredns"):
+    for key in ("kind", "coredns", "statsd-exporter"):
         if not re.fullmatch(r"[\w./-]+@v[\w.+-]+", go.get(key, "")):
             raise ImageError(f"{source}: `go.{key}` must be module@version, got {go.get(key)!r}")
     requirements = need("python", "requirements")
@@ -112,6 +118,9 @@ def load_pins(path: Path | None = None) -> Pins:
         "local-path-helper",
         "airflow",
         "python",
+        "postgres",
+        "statsd-exporter",
+        "git-sync",
     ):
         if key not in names:
             raise ImageError(f"{source}: `names.{key}` is missing")
@@ -496,16 +505,43 @@ def _build_coredns(ctx: Context) -> None:
 
 
 def _build_from_template(
-    template: str, tags_key: str | tuple[str, ...]
+    template: str,
+    tags_key: str | tuple[str, ...],
+    base: Callable[[Pins], str] | None = None,
 ) -> Callable[[Context], None]:
     keys = (tags_key,) if isinstance(tags_key, str) else tags_key
 
     def build(ctx: Context) -> None:
         folder = _context_dir(ctx, template, template)
         tags = tuple(t for k in keys for t in ctx.pins.names[k])
-        _docker_build(ctx, folder, tags, {"BASE": _debian_tag(ctx.pins)})
+        _docker_build(ctx, folder, tags, {"BASE": (base or _debian_tag)(ctx.pins)})
 
     return build
+
+
+def _service_rootfs_tag(name: str) -> Callable[[Pins], str]:
+    return lambda pins: f"flightschool/{name}-rootfs:{pins.suite}"
+
+
+def _build_service_rootfs(name: str) -> Callable[[Context], None]:
+    def build(ctx: Context) -> None:
+        _debootstrap(ctx, name, SERVICE_PACKAGES[name], _service_rootfs_tag(name)(ctx.pins))
+
+    return build
+
+
+def _build_statsd_exporter(ctx: Context) -> None:
+    """statsd_exporter at the tag the chart names, a static binary as the image's entrypoint."""
+    path, _ = ctx.pins.module("statsd-exporter")
+    out = _go_install(ctx, "statsd-exporter", ctx.pins.go["statsd-exporter"], [path])
+    _static_image(
+        ctx,
+        "statsd-exporter-image",
+        out / "statsd_exporter",
+        ctx.pins.names["statsd-exporter"],
+        dest="/bin",
+        entrypoint="/bin/statsd_exporter",
+    )
 
 
 def _build_airflow(ctx: Context) -> None:
@@ -741,6 +777,49 @@ STEPS: dict[str, Step] = {
             lambda p: [*p.requirements, *p.names["airflow"], *_files("airflow")],
             _build_airflow,
             lambda p: p.names["airflow"],
+            loaded=True,
+        ),
+        Step(
+            "postgres-rootfs",
+            "Debian rootfs with PostgreSQL (debootstrap)",
+            (),
+            lambda p: [p.suite, p.mirror, SERVICE_PACKAGES["postgres"]],
+            _build_service_rootfs("postgres"),
+            lambda p: (_service_rootfs_tag("postgres")(p),),
+        ),
+        Step(
+            "postgres",
+            "PostgreSQL for the labs' metadata databases (Debian's postgresql)",
+            ("postgres-rootfs",),
+            lambda p: [*p.names["postgres"], *_files("postgres")],
+            _build_from_template("postgres", "postgres", _service_rootfs_tag("postgres")),
+            lambda p: p.names["postgres"],
+            loaded=True,
+        ),
+        Step(
+            "statsd-exporter",
+            "the chart's statsd exporter (Go)",
+            (),
+            lambda p: [p.go["statsd-exporter"], *p.names["statsd-exporter"]],
+            _build_statsd_exporter,
+            lambda p: p.names["statsd-exporter"],
+            loaded=True,
+        ),
+        Step(
+            "git-rootfs",
+            "Debian rootfs with git (debootstrap)",
+            (),
+            lambda p: [p.suite, p.mirror, SERVICE_PACKAGES["git"]],
+            _build_service_rootfs("git"),
+            lambda p: (_service_rootfs_tag("git")(p),),
+        ),
+        Step(
+            "git-sync",
+            "git-sync stand-in under the chart's git-sync name (Debian's git)",
+            ("git-rootfs",),
+            lambda p: [*p.names["git-sync"], *_files("git-sync")],
+            _build_from_template("git-sync", "git-sync", _service_rootfs_tag("git")),
+            lambda p: p.names["git-sync"],
             loaded=True,
         ),
         Step(

@@ -17,6 +17,9 @@ def test_the_pin_file_names_every_image_the_node_and_the_labs_need() -> None:
     assert pins.name("pause") == "registry.k8s.io/pause:3.10.2"
     assert "apache/airflow:3.3.2-python3.11" in pins.names["airflow"]
     assert "python:3.12-slim" in pins.names["python"]
+    assert pins.module("statsd-exporter")[1] == "v0.29.0"
+    assert pins.name("git-sync") == "registry.k8s.io/git-sync/git-sync:v4.4.2"
+    assert pins.name("postgres") == "postgres:15"
     assert any(
         r.startswith("apache-airflow-providers-cncf-kubernetes==") for r in pins.requirements
     )
@@ -31,12 +34,12 @@ def test_the_pin_file_names_every_image_the_node_and_the_labs_need() -> None:
             "`go.kind` must be module@version",
         ),
         (
-            "debian: {suite: b, mirror: m}\ngo: {kind: a@v1, coredns: b@v2}\n"
+            "debian: {suite: b, mirror: m}\ngo: {kind: a@v1, coredns: b@v2, statsd-exporter: c@v3}\n"
             "python: {requirements: [apache-airflow]}\n",
             "name==version",
         ),
         (
-            "debian: {suite: b, mirror: m}\ngo: {kind: a@v1, coredns: b@v2}\n"
+            "debian: {suite: b, mirror: m}\ngo: {kind: a@v1, coredns: b@v2, statsd-exporter: c@v3}\n"
             "python: {requirements: [a==1]}\nnames: {node: n}\n",
             "`names.base` is missing",
         ),
@@ -125,6 +128,9 @@ def test_every_image_has_one_step_and_unique_tags() -> None:
     assert images.loaded_tags() == [
         "apache/airflow:3.3.2-python3.11",
         "apache/airflow:3.3.2",
+        "postgres:15",
+        "quay.io/prometheus/statsd-exporter:v0.29.0",
+        "registry.k8s.io/git-sync/git-sync:v4.4.2",
         "python:3.12-slim",
     ]
 
