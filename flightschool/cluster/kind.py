@@ -206,6 +206,10 @@ class KindCluster(ClientCache):
         if purge:
             shutil.rmtree(self.state, ignore_errors=True)
 
+    def load_image(self, tag: str) -> None:
+        """Put an image from the local Docker engine on every node (a learner's build)."""
+        images.load(self.cluster, lambda _line: None, tags=[tag])
+
     def lab_namespace(self, name: str) -> str:
         return name
 

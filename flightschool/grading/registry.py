@@ -21,6 +21,7 @@ from flightschool.content.labs import (
     DockerfileCheck,
     ExpectCheck,
     HelmCheck,
+    ImageCheck,
     PythonCheck,
     RejectedCheck,
     ScheduledCheck,
@@ -29,6 +30,7 @@ from flightschool.grading import checks
 from flightschool.grading.airflow import check_airflow_config, check_dag
 from flightschool.grading.dockerfile import check_dockerfile
 from flightschool.grading.helm import check_helm
+from flightschool.grading.image import check_image
 from flightschool.grading.view import ClusterView
 
 C = TypeVar("C", bound=CheckBase)
@@ -65,6 +67,7 @@ REGISTRY: dict[str, CheckType[Any]] = _index(
     CheckType(AirflowConfigCheck, check_airflow_config),
     CheckType(HelmCheck, check_helm),
     CheckType(DockerfileCheck, check_dockerfile),
+    CheckType(ImageCheck, check_image),
 )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from flightschool.cluster import identity
 from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
+from flightschool.cluster.kind import KindCluster
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core import learners, settings
@@ -21,6 +22,7 @@ from flightschool.core.yamlpos import SourceError
 from flightschool.dags.home import lab_home
 from flightschool.dags.run import DagRunResult, test_dag
 from flightschool.grading.helm import chart_path
+from flightschool.grading.image import LoadImage
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
 from flightschool.grading.submit import (
@@ -258,11 +260,18 @@ def check(
             simulated=backend.simulated,
             on_output=on_output,
             learner=learner_access(lab, backend, kube, learner),
+            load_image=image_loader(backend),
         )
     if docs is not None:
         as_learner = identity_for(lab, backend, kube, learner).client(kube)
         apply_documents(lab, as_learner, docs, names)
     return grade(lab, kube, names, visibility, progress)
+
+
+def image_loader(backend: Backend) -> LoadImage | None:
+    """How a learner's built image reaches the nodes: kind loads it from the local engine;
+    other backends have no way in (their image checks are not graded or cannot pass)."""
+    return backend.load_image if isinstance(backend, KindCluster) else None
 
 
 def _files(lab: Lab, folder: Path | None, learner: str | None = None) -> Path:
