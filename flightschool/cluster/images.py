@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from flightschool.cluster import toolchain
+from flightschool.cluster import toolchain, trust
 from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, project_root
@@ -568,6 +568,7 @@ def _build_airflow(ctx: Context) -> None:
         )
         (wheels / ".complete").touch()
     shutil.copytree(wheels, folder / "wheels", ignore=shutil.ignore_patterns(".complete"))
+    trust.copy_into(trust.extra_ca_certificates(), folder / "ca")
     airflow = next(r for r in ctx.pins.requirements if r.startswith("apache-airflow"))
     _docker_build(
         ctx,
@@ -774,7 +775,12 @@ STEPS: dict[str, Step] = {
             "airflow",
             "Airflow (wheels from PyPI, downloaded on the host)",
             ("debian",),
-            lambda p: [*p.requirements, *p.names["airflow"], *_files("airflow")],
+            lambda p: [
+                *p.requirements,
+                *p.names["airflow"],
+                *_files("airflow"),
+                *trust.digests(trust.extra_ca_certificates()),
+            ],
             _build_airflow,
             lambda p: p.names["airflow"],
             loaded=True,

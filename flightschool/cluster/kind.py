@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from flightschool.cluster import images
+from flightschool.cluster import images, loaded
 from flightschool.cluster import nodes as node_pool
 from flightschool.cluster.backend import (
     ClientCache,
@@ -205,6 +205,11 @@ class KindCluster(ClientCache):
             run([kind, "delete", "cluster", "--name", self.cluster], timeout=300, check=True)
         if purge:
             shutil.rmtree(self.state, ignore_errors=True)
+
+    def load_image(self, tag: str) -> None:
+        """Put an image from the local Docker engine on every node (a learner's build),
+        once per build: a check that rebuilt the same image does not copy it again."""
+        loaded.load_once(self.cluster, tag, lambda _line: None)
 
     def lab_namespace(self, name: str) -> str:
         return name

@@ -44,13 +44,15 @@ class ObjectRef(Strict):
     labels: dict[str, str] = {}
 
 
-Step = Literal["airflow", "chart", "deploy"]
+Step = Literal["airflow", "chart", "image", "deploy"]
 
 
 class CheckBase(Strict):
     # What grading must do with the learner's files before a check of this type can look:
     # run the lab's Airflow step, or render/install its chart. None: it reads the cluster.
     step: ClassVar[Step | None] = None
+    # Needs containers that really run (kind): left out of the grade on a simulated cluster.
+    real_containers: ClassVar[bool] = False
 
     id: Slug
     title: str = Field(min_length=3)
@@ -318,11 +320,32 @@ class DockerfileCheck(CheckBase):
     tag: str = Field(default=r"^3\.\d+\.\d+", description="Regex the base tag must match.")
 
 
+class ImageCheck(CheckBase):
+    """The learner's image really builds and runs: `docker build` of their files, the image
+    put on the cluster's nodes, then a pod running `command` from it. Needs real containers:
+    on the embedded cluster this check is not part of the grade."""
+
+    step: ClassVar[Step | None] = "image"
+    real_containers: ClassVar[bool] = True
+
+    type: Literal["image"]
+    file: str = "Dockerfile"
+    command: list[str] = Field(min_length=1, description="What the pod runs from the image.")
+    output: str = Field(default="", description="Regex the pod's log must contain.")
+
+    @field_validator("output")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+
 class AirflowRunCheck(CheckBase):
     """After the deploy step triggered the lab's DAG on the installed Airflow: the run's state
     and each task instance's, as Airflow's own REST API reports them."""
 
     step: ClassVar[Step | None] = "deploy"
+    real_containers: ClassVar[bool] = True
     type: Literal["airflow_run"]
     run_state: str | None = Field(default=None, description="The DAG run's state.")
     task_states: dict[str, str] = Field(
@@ -345,6 +368,7 @@ class TaskPodsCheck(CheckBase):
     template) or by a KubernetesPodOperator (`pod_operator`), in `phase`, matching `match`."""
 
     step: ClassVar[Step | None] = "deploy"
+    real_containers: ClassVar[bool] = True
     type: Literal["task_pods"]
     made_by: Literal["executor", "pod_operator"]
     tasks: list[str] = Field(min_length=1, description="Task ids that must each have a pod.")
@@ -364,6 +388,7 @@ Check = Annotated[
     | AirflowConfigCheck
     | HelmCheck
     | DockerfileCheck
+    | ImageCheck
     | AirflowRunCheck
     | TaskPodsCheck,
     Field(discriminator="type"),
@@ -495,6 +520,8 @@ class LabSpec(Strict):
             needing = sorted({c.type for c in self.checks if c.step == step})
             if needing and present is None:
                 raise ValueError(f"{', '.join(needing)} checks need a `{block}:` block")
+        if any(c.step == "image" for c in self.checks) and self.submission != "files":
+            raise ValueError("image checks build the learner's files: use `submission: files`")
         if self.deploy is not None and (self.chart is None or not self.chart.install):
             raise ValueError(
                 "a `deploy:` lab installs its chart: give `chart:` with `install: true`"
@@ -511,6 +538,10 @@ class LabSpec(Strict):
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
+
+    def checks_for(self, real_containers: bool) -> list[Check]:
+        """The checks graded on a cluster whose containers really run, or not."""
+        return [c for c in self.checks if real_containers or not c.real_containers]
 
     def namespace_names(self) -> list[str]:
         return [n.name for n in self.namespaces]

@@ -13,11 +13,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flightschool.cluster import docker_build
 from flightschool.cluster.helm import HelmError, install
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import AirflowRunCheck, Lab, TaskPodsCheck
-from flightschool.grading import helm
+from flightschool.grading import helm, image
 from flightschool.grading.airflow_api import FINISHED, AirflowApi, AirflowApiError, wait_for
 from flightschool.grading.artifacts import DeployOutcome, HelmOutcome
 from flightschool.grading.assertions import match
@@ -48,10 +47,9 @@ def run_step(
     if rendered.unavailable or rendered.error or rendered.schema_errors:
         out.stopped = "the chart did not render with your values, so nothing was deployed"
         return rendered, out
-    built = docker_build.build(files, spec.image, spec.dockerfile, spec.build_timeout, say)
-    if not built.ok:
-        out.build_error = built.error
-        out.stopped = f"your image did not build: {built.error}"
+    out.build_error = image.build(files, spec.dockerfile, spec.image, say, spec.build_timeout)
+    if out.build_error:
+        out.stopped = f"your image did not build: {out.build_error}"
         return rendered, out
     if load_image is not None:
         say(f"Loading {spec.image} into the cluster's nodes…")

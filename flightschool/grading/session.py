@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from flightschool.cluster import identity, loaded
+from flightschool.cluster import identity
 from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kind import KindCluster
@@ -22,6 +22,7 @@ from flightschool.core.yamlpos import SourceError
 from flightschool.dags.home import lab_home
 from flightschool.dags.run import DagRunResult, test_dag
 from flightschool.grading.helm import chart_path
+from flightschool.grading.image import LoadImage
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
 from flightschool.grading.submit import (
@@ -99,19 +100,6 @@ def supported(lab: Lab, backend: Backend) -> None:
             f"{', '.join(lab.spec.backends)} (choose one with --backend or FLIGHTSCHOOL_BACKEND)"
             + why
         )
-
-
-def image_loader(
-    lab: Lab, backend: Backend, on_line: Callable[[str], None] | None
-) -> Callable[[str], object] | None:
-    """How a lab's built image reaches the nodes: loaded into a kind cluster's nodes; on
-    another cluster the learner's image must be pullable (pushed, or a cluster that shares
-    the local Docker), so nothing is loaded."""
-    if lab.spec.deploy is None or not isinstance(backend, KindCluster):
-        return None
-    cluster = backend.cluster
-    say = on_line or (lambda _line: None)
-    return lambda tag: loaded.load_once(cluster, tag, say)
 
 
 def namespace_map(lab: Lab, backend: Backend, learner: str | None = None) -> dict[str, str]:
@@ -282,12 +270,18 @@ def check(
             simulated=backend.simulated,
             on_output=on_output,
             learner=learner_access(lab, backend, kube, learner),
-            load_image=image_loader(lab, backend, on_output),
+            load_image=image_loader(backend),
         )
     if docs is not None:
         as_learner = identity_for(lab, backend, kube, learner).client(kube)
         apply_documents(lab, as_learner, docs, names)
     return grade(lab, kube, names, visibility, progress)
+
+
+def image_loader(backend: Backend) -> LoadImage | None:
+    """How a learner's built image reaches the nodes: kind loads it from the local engine;
+    other backends have no way in (their image checks are not graded or cannot pass)."""
+    return backend.load_image if isinstance(backend, KindCluster) else None
 
 
 def _files(lab: Lab, folder: Path | None, learner: str | None = None) -> Path:

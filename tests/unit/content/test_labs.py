@@ -36,7 +36,10 @@ def test_a_broken_lab_file_is_named_with_its_line(
     [
         (("backends: [kind, kubeconfig]", "backends: [embedded, kind]"), "leave `embedded` out"),
         (("  install: true\n", "  install: false\n"), "give `chart:` with `install: true`"),
-        (("  image: capstone/airflow-dags:1.0", "  image: capstone/airflow-dags"), "deploy.image"),
+        (
+            ("  image: capstone/airflow-dags:1.0", "  image: capstone/airflow-dags"),
+            "should match pattern",
+        ),
         (("    run_state: success\n", "    run_state: null\n"), "say what to check"),
         (("    made_by: pod_operator", "    made_by: operator"), "made_by"),
     ],
