@@ -56,6 +56,7 @@ def _failing(report: Report) -> dict[str, str]:
     return {c.id: c.message for c in report.checks if not c.passed}
 
 
+@pytest.mark.timeout(1800)  # two gradings, a chart install and a DAG run on shared nodes
 def test_capstone_starter_fails_its_checks_and_the_solution_runs_for_real(
     lab: Lab, kind_cluster: KindCluster, tmp_path: Path
 ) -> None:
