@@ -9,6 +9,7 @@ runs and the lab refuses to start."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,10 @@ def _missing_on_nodes(cluster: KindCluster, tags: tuple[str, ...]) -> list[str]:
     return sorted(missing)
 
 
+def _stamped(line: str) -> None:
+    print(time.strftime("%H:%M:%S"), line, flush=True)
+
+
 def _failing(report: Report) -> dict[str, str]:
     return {c.id: c.message for c in report.checks if not c.passed}
 
@@ -67,15 +72,13 @@ def test_capstone_starter_fails_its_checks_and_the_solution_runs_for_real(
     names = session.prepare(lab, kind_cluster, kube)
     namespace = names["lab-airflow-kind"]
 
-    starter = session.check(lab, kind_cluster, lab.starter, on_output=print)
+    starter = session.check(lab, kind_cluster, lab.starter, on_output=_stamped)
     assert sorted(_failing(starter)) == sorted(lab.spec.starter_fails), _failing(starter)
     assert "did not render" in _failing(starter)["dag-run"]
 
     solution = tmp_path / "solution"
     shutil.copytree(lab.solution, solution)
-    lines: list[str] = []
-    solved = session.check(lab, kind_cluster, solution, on_output=lines.append)
-    print("\n".join(lines))
+    solved = session.check(lab, kind_cluster, solution, on_output=_stamped)
     assert solved.passed, _failing(solved)
     assert solved.score == lab.spec.max_score
 
