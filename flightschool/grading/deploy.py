@@ -100,7 +100,7 @@ def _run_dag(
         if not wait_for(_logged_in(api), min(60.0, timeout), 3):
             raise AirflowApiError("the API server's token endpoint did not answer within 60 s")
         say(f"Waiting for the DAG processor to parse {dag_id}…")
-        if not wait_for(lambda: api.dag(dag_id), max(deadline - time.monotonic(), 1), 3):
+        if not wait_for(_quietly(lambda: api.dag(dag_id)), max(deadline - time.monotonic(), 1), 3):
             errors = api.import_errors()
             raise AirflowApiError(
                 f"Airflow has no DAG {dag_id!r}: is it in your image's dags folder? "
@@ -112,7 +112,7 @@ def _run_dag(
         started = time.monotonic()
         api.trigger(dag_id, out.run_id)
         finished = wait_for(
-            lambda: api.run(dag_id, out.run_id).get("state") in FINISHED,
+            _quietly(lambda: api.run(dag_id, out.run_id).get("state") in FINISHED),
             max(deadline - time.monotonic(), 1),
             3,
         )
@@ -126,6 +126,19 @@ def _run_dag(
         out.api_error = str(exc)
     if out.api_error:
         out.stopped = out.api_error
+
+
+def _quietly(poll: Callable[[], Any]) -> Callable[[], Any]:
+    """A poll that treats a refused call as "not yet" (the API server restarting after an
+    upgrade answers 503 for a moment); the deadline still ends the wait."""
+
+    def attempt() -> Any:
+        try:
+            return poll()
+        except AirflowApiError:
+            return None
+
+    return attempt
 
 
 def _logged_in(api: AirflowApi) -> Callable[[], bool]:
