@@ -138,11 +138,12 @@ class KindCluster(ClientCache):
         )
 
     def _load_kit_images(self, progress: Progress) -> None:
-        """Where the image kit built the workload images (no registry), put them on the nodes."""
+        """Where the image kit built the workload images (no registry), put them on the nodes:
+        the ones this cluster's nodes do not have yet (`flightschool images load` forces it)."""
         if images.local_node_image() is None:
             return  # official node image: the nodes pull what they need
         try:
-            images.load(self.cluster, progress)
+            loaded.load_once(self.cluster, images.loaded_tags(), progress)
         except images.ImageError as exc:
             progress(f"warning: {exc}")
 

@@ -1,7 +1,8 @@
-"""Loading a learner's freshly built image into a kind cluster once per build: every check
-of a lab that builds an image (the capstone) would otherwise copy the same hundreds of MB
-onto every node again. What was loaded is remembered per cluster as (image id, the node
-containers it went to); a rebuilt image or a recreated cluster loads again."""
+"""Loading images into a kind cluster only when the nodes do not have them yet: every
+`cluster up` of an existing cluster and every check of a lab that builds an image (the
+capstone, lab 10) would otherwise copy the same hundreds of MB onto every node again. What
+was loaded is remembered per cluster as (image id, the node containers it went to); a
+rebuilt image or a recreated cluster loads again."""
 
 from __future__ import annotations
 
@@ -21,30 +22,39 @@ def _record(cluster: str) -> Path:
     return data_dir() / "kind" / cluster / "loaded-images.json"
 
 
-def _state(docker: str, cluster: str, tag: str) -> dict[str, object]:
-    image = run([docker, "image", "inspect", "--format", "{{.Id}}", tag], timeout=30)
-    nodes = run(
+def _nodes(docker: str, cluster: str) -> list[str]:
+    found = run(
         [docker, "ps", "--quiet", "--no-trunc", "--filter", f"label={KIND_LABEL}={cluster}"],
         timeout=30,
     )
-    return {"image": image.stdout.strip(), "nodes": sorted(nodes.stdout.split())}
+    return sorted(found.stdout.split())
 
 
-def load_once(cluster: str, tag: str, progress: Callable[[str], None] = print) -> bool:
-    """Load `tag` onto the cluster's nodes unless this very image is there already.
-    Returns whether it loaded."""
+def _image_id(docker: str, tag: str) -> str:
+    return run([docker, "image", "inspect", "--format", "{{.Id}}", tag], timeout=30).stdout.strip()
+
+
+def load_once(
+    cluster: str, tags: str | list[str], progress: Callable[[str], None] = print
+) -> list[str]:
+    """Load the tags the cluster's nodes lack (as far as this machine loaded them before).
+    Returns the tags it loaded."""
+    wanted = [tags] if isinstance(tags, str) else list(tags)
     docker = shutil.which("docker") or "docker"
     path = _record(cluster)
     try:
         known = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         known = {}
-    now = _state(docker, cluster, tag)
-    if now["image"] and now["nodes"] and known.get(tag) == now:
+    nodes = _nodes(docker, cluster)
+    now = {tag: {"image": _image_id(docker, tag), "nodes": nodes} for tag in wanted}
+    stale = [t for t in wanted if not (now[t]["image"] and nodes and known.get(t) == now[t])]
+    for tag in sorted(set(wanted) - set(stale)):
         progress(f"{tag} is already on the nodes (same image)")
-        return False
-    images.load(cluster, progress, tags=[tag])
-    known[tag] = now
+    if not stale:
+        return []
+    images.load(cluster, progress, tags=stale)
+    known.update({t: now[t] for t in stale})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=1), encoding="utf-8")
-    return True
+    return stale

@@ -36,7 +36,7 @@ def docker(monkeypatch: pytest.MonkeyPatch) -> Docker:
 def test_the_same_image_is_loaded_once(docker: Docker) -> None:
     said: list[str] = []
     assert loaded.load_once("fs", "capstone/airflow-dags:1.0", said.append)
-    assert not loaded.load_once("fs", "capstone/airflow-dags:1.0", said.append)
+    assert loaded.load_once("fs", "capstone/airflow-dags:1.0", said.append) == []
     assert docker.loads == [["capstone/airflow-dags:1.0"]]
     assert said[-1] == "capstone/airflow-dags:1.0 is already on the nodes (same image)"
 
@@ -49,3 +49,16 @@ def test_a_rebuild_or_a_new_cluster_loads_again(docker: Docker) -> None:
     assert loaded.load_once("fs", "x/y:1")
     assert loaded.load_once("other", "x/y:1")  # another cluster has its own record
     assert len(docker.loads) == 4
+
+
+def test_only_the_tags_the_nodes_lack_are_loaded(docker: Docker) -> None:
+    loaded.load_once("fs", ["python:3.12-slim"])
+    assert loaded.load_once("fs", ["python:3.12-slim", "postgres:15"]) == ["postgres:15"]
+    assert docker.loads == [["python:3.12-slim"], ["postgres:15"]]
+
+
+def test_an_image_built_later_is_loaded_then(docker: Docker) -> None:
+    docker.image = ""
+    loaded.load_once("fs", "x/y:1")  # images.load says it is not built
+    docker.image = "sha256:ccc"
+    assert loaded.load_once("fs", "x/y:1") == ["x/y:1"]
