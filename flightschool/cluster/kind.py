@@ -143,7 +143,9 @@ class KindCluster(ClientCache):
         if images.local_node_image() is None:
             return  # official node image: the nodes pull what they need
         try:
-            loaded.load_once(self.cluster, images.loaded_tags(), progress)
+            loaded.load_once(
+                self.cluster, images.loaded_tags(), progress, self.state / loaded.RECORD
+            )
         except images.ImageError as exc:
             progress(f"warning: {exc}")
 
@@ -210,7 +212,7 @@ class KindCluster(ClientCache):
     def load_image(self, tag: str) -> None:
         """Put an image from the local Docker engine on every node (a learner's build),
         once per build: a check that rebuilt the same image does not copy it again."""
-        loaded.load_once(self.cluster, tag, lambda _line: None)
+        loaded.load_once(self.cluster, tag, lambda _line: None, self.state / loaded.RECORD)
 
     def lab_namespace(self, name: str) -> str:
         return name

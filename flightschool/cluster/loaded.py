@@ -18,8 +18,11 @@ from flightschool.core.proc import run
 KIND_LABEL = "io.x-k8s.kind.cluster"  # the label kind puts on a cluster's node containers
 
 
+RECORD = "loaded-images.json"
+
+
 def _record(cluster: str) -> Path:
-    return data_dir() / "kind" / cluster / "loaded-images.json"
+    return data_dir() / "kind" / cluster / RECORD
 
 
 def _nodes(docker: str, cluster: str) -> list[str]:
@@ -35,13 +38,17 @@ def _image_id(docker: str, tag: str) -> str:
 
 
 def load_once(
-    cluster: str, tags: str | list[str], progress: Callable[[str], None] = print
+    cluster: str,
+    tags: str | list[str],
+    progress: Callable[[str], None] = print,
+    record: Path | None = None,
 ) -> list[str]:
-    """Load the tags the cluster's nodes lack (as far as this machine loaded them before).
-    Returns the tags it loaded."""
+    """Load the tags the cluster's nodes lack (as far as this machine loaded them before;
+    `record` is where that is kept, by default beside the cluster's state). Returns the tags
+    it loaded."""
     wanted = [tags] if isinstance(tags, str) else list(tags)
     docker = shutil.which("docker") or "docker"
-    path = _record(cluster)
+    path = record or _record(cluster)
     try:
         known = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
