@@ -49,7 +49,7 @@ KIND_BASE_PACKAGES = (
 # PostgreSQL for the metadata database, git for git-sync and the lab's in-cluster DAG repository
 SERVICE_PACKAGES = {
     "postgres": "postgresql,ca-certificates,dumb-init",
-    "git": "git,ca-certificates,dumb-init,procps",
+    "git": "git,socat,ca-certificates,dumb-init,procps",
 }
 KUBE_NODE_BINARIES = ("kubelet", "kubeadm", "kube-proxy")
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")

@@ -292,6 +292,11 @@ class HelmCheck(CheckBase):
     lists: Literal["contains", "exact", "ordered"] = "contains"
     installed: bool = Field(default=False, description="The release installed into the lab.")
     present: bool = Field(default=True, description="false: the chart must NOT make `object`.")
+    ready: list[str] = Field(
+        default=[],
+        description="Components (the chart's `component` label) whose pods must all become "
+        "Ready after the install; the lab's `chart.ready_timeout` says how long they may take.",
+    )
     yaml_field: list[str] = Field(
         default=[],
         description="Path to a string field holding YAML (a ConfigMap's pod template): "
@@ -302,6 +307,8 @@ class HelmCheck(CheckBase):
     def _something(self) -> HelmCheck:
         if not (self.schema_valid or self.object or self.installed):
             raise ValueError("say what to check: `schema_valid`, `object` or `installed`")
+        if self.ready and not self.installed:
+            raise ValueError("`ready` needs `installed: true` (only installed pods become Ready)")
         return self
 
 
@@ -423,6 +430,13 @@ class ChartSpec(Strict):
     values: str = Field(default="values.yaml", description="The learner's values file.")
     install: bool = False
     timeout: float = Field(default=120, gt=0, le=600)
+    ready_timeout: float = Field(
+        default=240,
+        gt=0,
+        le=900,
+        description="Seconds the release's pods may take to become Ready after the install "
+        "(for checks with `ready`).",
+    )
 
 
 class DeploySpec(Strict):

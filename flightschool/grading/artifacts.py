@@ -35,6 +35,8 @@ class HelmOutcome:
     install_error: str = ""
     installed: bool = False
     unavailable: str = ""  # why the chart is not here (and how to get it)
+    # component -> "" (its pods are Ready) or why not: which pod, which reason
+    ready: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
-from flightschool.content.labs import Check, ImageCheck, Lab, PythonCheck
+from flightschool.content.labs import Check, HelmCheck, ImageCheck, Lab, PythonCheck
 from flightschool.grading import airflow, deploy, helm, image
 from flightschool.grading.artifacts import Artifacts, ImageOutcome
 from flightschool.grading.pychecks import PythonChecks
@@ -126,7 +126,13 @@ def _prepare(
         )
     elif run_chart:
         artifacts.helm = helm.run_step(
-            lab, names, files, on_line=on_output, learner_kubeconfig=learner.kubeconfig
+            lab,
+            names,
+            files,
+            on_line=on_output,
+            learner_kubeconfig=learner.kubeconfig,
+            kube=kube,
+            wanted_ready=[n for c in checks if isinstance(c, HelmCheck) for n in c.ready],
         )
     return artifacts
 
