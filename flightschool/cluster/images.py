@@ -1015,18 +1015,20 @@ def load(
     tags: list[str] | None = None,
     *,
     only_missing: bool = False,
+    nodes: list[str] | None = None,
 ) -> None:
     """Put the workload images (Airflow, python) into every node of a kind cluster, with
     `docker save` and the node's own ctr (no crictl, no registry). Nodes that mount
     shared_dir() read the one archive from there; others get a copy. `only_missing`: skip
-    what every node already has under the same name and image (a warm `cluster up`)."""
+    what every node already has under the same name and image (a warm `cluster up`).
+    `nodes`: only these nodes (one image for one pod need not go everywhere)."""
     docker = _engine()
     wanted = tags or loaded_tags()
     present = _image_ids(tuple(wanted))
     missing = [t for t in wanted if _normal(t) not in present]
     if missing:
         raise ImageError(f"not built: {', '.join(missing)}; run `flightschool images build`")
-    nodes = _kind_nodes(cluster)
+    nodes = nodes or _kind_nodes(cluster)
     if only_missing:
         wanted = _stale_on(docker, nodes, wanted)
         if not wanted:

@@ -231,9 +231,13 @@ class KindCluster(ClientCache):
         if purge:
             shutil.rmtree(self.state, ignore_errors=True)
 
-    def load_image(self, tag: str) -> None:
-        """Put an image from the local Docker engine on every node (a learner's build)."""
-        images.load(self.cluster, lambda _line: None, tags=[tag])
+    def load_image(self, tag: str) -> str:
+        """Put an image from the local Docker engine (a learner's build) on one worker of the
+        general pool, and name that node: the pod that runs it goes there, and the other
+        nodes are spared a copy of a large image."""
+        node = f"{self.cluster}-worker"  # the first worker: the general pool (_shape_nodes)
+        images.load(self.cluster, lambda _line: None, tags=[tag], nodes=[node])
+        return node
 
     def lab_namespace(self, name: str) -> str:
         return name
