@@ -210,14 +210,19 @@ def _short_flags(names: Sequence[str]) -> set[str]:
     return {c for n in names if n.startswith("-") and not n.startswith("--") for c in n[1:]}
 
 
-def _check_kubectl(args: Sequence[str]) -> None:
-    names = _flag_names(args)
+def _refuse_credentials(names: Sequence[str], is_credential: Callable[[str], bool]) -> None:
+    """Both tools: a flag that swaps the identity or the cluster is refused, by name."""
     for name in names:
-        if name in _CREDENTIAL_FLAGS:
+        if is_credential(name):
             raise Refused(
                 f"`{name}` would use other credentials or another cluster; the console always "
                 "acts as you, on this lab's cluster."
             )
+
+
+def _check_kubectl(args: Sequence[str]) -> None:
+    names = _flag_names(args)
+    _refuse_credentials(names, lambda name: name in _CREDENTIAL_FLAGS)
     verb, rest = _verb(args, _KUBECTL_VALUE_FLAGS)
     if not verb:
         raise Refused(f"kubectl needs a command. {WHAT_IT_RUNS}")
@@ -258,13 +263,10 @@ def _check_kubectl(args: Sequence[str]) -> None:
 
 
 def _check_helm(args: Sequence[str]) -> None:
-    names = _flag_names(args)
-    for name in names:
-        if name.startswith("--kube-") or name in _HELM_CREDENTIAL_FLAGS:
-            raise Refused(
-                f"`{name}` would use other credentials or another cluster; the console always "
-                "acts as you, on this lab's cluster."
-            )
+    _refuse_credentials(
+        _flag_names(args),
+        lambda name: name.startswith("--kube-") or name in _HELM_CREDENTIAL_FLAGS,
+    )
     verb, _ = _verb(args, _HELM_VALUE_FLAGS)
     if not verb:
         raise Refused(f"helm needs a command. {WHAT_IT_RUNS}")
