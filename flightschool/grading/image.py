@@ -30,7 +30,7 @@ BUILD_TIMEOUT = 1200.0
 POD_TIMEOUT = 240.0
 POD_NAME = "image-check"
 Outcome = tuple[bool, str]
-LoadImage = Callable[[str], None]
+LoadImage = Callable[[str], str]  # image tag -> the node that now has it
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 
 
@@ -115,8 +115,8 @@ def run_step(
         return outcome
     say(f"built in {time.monotonic() - started:.0f} s; loading it onto the nodes")
     try:
-        load_image(outcome.tag)
-        outcome.phase, outcome.log = _run_pod(kube, namespace, outcome.tag, check.command)
+        node = load_image(outcome.tag)
+        outcome.phase, outcome.log = _run_pod(kube, namespace, outcome.tag, check.command, node)
     except (KubeError, ToolError, RuntimeError) as exc:
         outcome.run_error = str(exc)
     outcome.seconds = round(time.monotonic() - started, 1)
@@ -124,7 +124,9 @@ def run_step(
     return outcome
 
 
-def _run_pod(kube: Kube, namespace: str, tag: str, command: list[str]) -> tuple[str, str]:
+def _run_pod(
+    kube: Kube, namespace: str, tag: str, command: list[str], node: str
+) -> tuple[str, str]:
     if kube.delete("v1", "Pod", POD_NAME, namespace, grace_seconds=0):
         wait_until(lambda: kube.get("v1", "Pod", POD_NAME, namespace) is None, 60, 0.5)
     pod: dict[str, Any] = {
@@ -133,6 +135,7 @@ def _run_pod(kube: Kube, namespace: str, tag: str, command: list[str]) -> tuple[
         "metadata": {"name": POD_NAME, "labels": {"app.kubernetes.io/name": POD_NAME}},
         "spec": {
             "restartPolicy": "Never",
+            "nodeName": node,  # the node the image was loaded onto
             "containers": [
                 {
                     "name": "image",

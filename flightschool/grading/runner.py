@@ -38,12 +38,14 @@ def grade(
     on_output: Callable[[str], None] | None = None,
     learner: LearnerAccess | None = None,
     load_image: image.LoadImage | None = None,
+    load_everywhere: deploy.ImageLoader | None = None,
 ) -> Report:
     """Run the lab's checks visible in `visibility` (practice or exam). For a files lab,
     `files` is the learner's folder: the lab's Airflow, chart, image or deploy step runs on
     it first (`on_output` gets its progress lines; `simulated`: pods do not really run, and
     checks that need real containers are left out), acting on the cluster as `learner`, the
-    learner's own least-privilege identity. `load_image` puts a built image on the nodes."""
+    learner's own least-privilege identity. `load_image` puts a built image on a node (for one
+    pod), `load_everywhere` on every node (the capstone's Airflow runs anywhere)."""
     names = namespaces or {n: n for n in lab.spec.namespace_names()}
     default = lab.spec.namespace_names()[0]
     checks = [
@@ -54,7 +56,7 @@ def grade(
     results = []
     try:
         artifacts = _prepare(
-            lab, kube, names, checks, files, simulated, on_output, learner, load_image
+            lab, kube, names, checks, files, simulated, on_output, learner, load_everywhere
         )
         images = [c for c in checks if isinstance(c, ImageCheck)]
         if images and files is not None:

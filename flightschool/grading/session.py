@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from flightschool.cluster import identity
+from flightschool.cluster import identity, images
 from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
 from flightschool.cluster.kind import KindCluster
@@ -271,6 +271,7 @@ def check(
             on_output=on_output,
             learner=learner_access(lab, backend, kube, learner),
             load_image=image_loader(backend),
+            load_everywhere=everywhere_loader(backend, on_output),
         )
     if docs is not None:
         as_learner = identity_for(lab, backend, kube, learner).client(kube)
@@ -282,6 +283,18 @@ def image_loader(backend: Backend) -> LoadImage | None:
     """How a learner's built image reaches the nodes: kind loads it from the local engine;
     other backends have no way in (their image checks are not graded or cannot pass)."""
     return backend.load_image if isinstance(backend, KindCluster) else None
+
+
+def everywhere_loader(
+    backend: Backend, on_line: Callable[[str], None] | None = None
+) -> Callable[[str], object] | None:
+    """A built image onto every node of a kind cluster that lacks it (the capstone's
+    scheduler, API server and worker pods run wherever they are scheduled); on other
+    backends the learner's image must be pullable, so nothing is loaded."""
+    if not isinstance(backend, KindCluster):
+        return None
+    cluster, say = backend.cluster, on_line or (lambda _line: None)
+    return lambda tag: images.load(cluster, say, tags=[tag], only_missing=True)
 
 
 def _files(lab: Lab, folder: Path | None, learner: str | None = None) -> Path:

@@ -1,53 +1,84 @@
-"""A failed `docker build` is told with the failing step's Dockerfile line: the legacy
-builder's `Step n/m` is the n-th instruction (a global ARG counts). The output is what the
-builder prints, so no Docker is needed here."""
+"""Where a failed `docker build` stopped, named by its Dockerfile line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flightschool.grading import image
+from flightschool.grading.image import build, failed_step
 
-DOCKERFILE = (
-    "# the capstone image\n"
-    "ARG AIRFLOW_VERSION=3.3.2\n"
-    "FROM apache/airflow:${AIRFLOW_VERSION}\n"
-    "COPY dags/ /opt/airflow/dags/\n"
-    "RUN python -c \\\n"
-    "    'import sys; sys.exit(3)'\n"
-)
+DOCKERFILE = """\
+ARG AIRFLOW_VERSION=3.3.2
+FROM apache/airflow:${AIRFLOW_VERSION}
 
-LEGACY = """Sending build context to Docker daemon  3.072kB
-Step 1/4 : ARG AIRFLOW_VERSION=3.3.2
-Step 2/4 : FROM apache/airflow:${AIRFLOW_VERSION}
- ---> 1670d0f34f84
-Step 3/4 : COPY dags/ /opt/airflow/dags/
- ---> 9f9825ba2f9a
-Step 4/4 : RUN python -c     'import sys; sys.exit(3)'
- ---> Running in d76bc4217917
-Traceback: nothing to see
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends \\
+    gcc \\
+    && rm -rf /var/lib/apt/lists/*
+USER airflow
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /requirements.txt
 """
-ERROR = (
-    "The command '/bin/sh -c python -c     'import sys; sys.exit(3)'' returned a non-zero code: 3\n"
-)
+
+# What the legacy builder printed (stdout) and said last (stderr) when the pip step failed.
+OUTPUT = """\
+Sending build context to Docker daemon  5.12kB
+Step 1/6 : ARG AIRFLOW_VERSION=3.3.2
+Step 2/6 : FROM apache/airflow:${AIRFLOW_VERSION}
+ ---> 162db3c7646c
+Step 3/6 : USER root
+ ---> Using cache
+Step 4/6 : RUN apt-get update && apt-get install -y --no-install-recommends     gcc
+ ---> Using cache
+Step 5/6 : USER airflow
+ ---> Using cache
+Step 6/6 : RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /requirements.txt
+ ---> Running in 0dfecf8f649a
+ERROR: Could not open requirements file: [Errno 2] No such file or directory: '/requirements.txt'
+"""
+ERROR = "The command '/bin/sh -c pip install ...' returned a non-zero code: 1\n"
 
 
-def test_the_failing_step_is_named_with_its_line(tmp_path: Path) -> None:
+def test_the_failing_step_is_named_by_its_line_with_its_output(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(DOCKERFILE)
-    message = image.failed_step(dockerfile, LEGACY, ERROR)
-    assert message.startswith("line 5 of Dockerfile failed (build step 4 of 4: RUN python -c")
-    assert "Traceback: nothing to see" in message and "non-zero code: 3" in message
+    message = failed_step(dockerfile, OUTPUT, ERROR)
+    assert message.startswith("line 9 of Dockerfile failed (build step 6 of 6: RUN pip install")
+    assert "No such file or directory: '/requirements.txt'" in message
+    assert "returned a non-zero code: 1" in message
+    assert "Using cache" not in message
 
 
-def test_a_failure_before_any_step_says_so(tmp_path: Path) -> None:
+def test_a_failed_base_image_pull_points_at_the_from_line(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text(DOCKERFILE)
-    message = image.failed_step(dockerfile, "", "unable to prepare context: path not found")
-    assert message == (
-        "docker build failed before its first step: unable to prepare context: path not found"
+    dockerfile.write_text("FROM apache/airflow:latest\nUSER root\n")
+    output = "Sending build context to Docker daemon  2kB\nStep 1/2 : FROM apache/airflow:latest\n"
+    error = "Error response from daemon: pull access denied for apache/airflow\n"
+    message = failed_step(dockerfile, output, error)
+    assert message.startswith("line 1 of Dockerfile failed (build step 1 of 2: FROM")
+    assert "pull access denied" in message
+
+
+def test_a_build_that_never_started_says_so(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM x\n")
+    message = failed_step(dockerfile, "", "unable to prepare context: path not found\n")
+    assert message.startswith("docker build failed before its first step")
+    assert "unable to prepare context" in message
+
+
+def test_a_comment_line_does_not_shift_the_failing_steps_line(tmp_path: Path) -> None:
+    """The builder counts instructions; the parser also lists comment lines."""
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "# the capstone image\nFROM apache/airflow:3.3.2\nCOPY dags/ /opt/airflow/dags/\n"
+        "RUN python -c 'import sys; sys.exit(3)'\n"
     )
+    output = (
+        "Step 1/3 : FROM apache/airflow:3.3.2\nStep 2/3 : COPY dags/ /opt/airflow/dags/\n"
+        "Step 3/3 : RUN python -c 'import sys; sys.exit(3)'\n"
+    )
+    message = failed_step(dockerfile, output, "returned a non-zero code: 3\n")
+    assert message.startswith("line 4 of Dockerfile failed (build step 3 of 3: RUN python")
 
 
 def test_a_missing_dockerfile_is_the_learners_to_fix(tmp_path: Path) -> None:
-    assert image.build(tmp_path, "Dockerfile", "x/y:1") == "Dockerfile is missing from your files"
+    assert build(tmp_path, "Dockerfile", "x/y:1") == "Dockerfile is missing from your files"
