@@ -226,6 +226,7 @@ class KindCluster(ClientCache):
         return target
 
     def down(self, purge: bool = False) -> None:
+        self.forget_ready()
         kind, _ = self._tools()
         if self._exists(kind):
             run([kind, "delete", "cluster", "--name", self.cluster], timeout=300, check=True)

@@ -20,7 +20,7 @@ from flightschool.grading.artifacts import Artifacts, ImageOutcome
 from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
-from flightschool.grading.settle import settle
+from flightschool.grading.settle import settle, watched_for
 from flightschool.grading.view import ClusterReader, ClusterView
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
@@ -63,7 +63,7 @@ def grade(
             artifacts.image = _image_step(lab, kube, names, images[0], files, load_image, on_output)
         waits = [c.wait for c in checks if c.wait]
         if waits:  # the longest wait, stretched up to their sum while the cluster moves
-            settle(kube, names.values(), max(waits), ceiling=sum(waits))
+            settle(kube, names.values(), max(waits), ceiling=sum(waits), kinds=_watched(lab))
         view = ClusterView(kube, names, default, artifacts)
         python = PythonChecks([c for c in checks if isinstance(c, PythonCheck)], lab.folder)
         for check in checks:
@@ -77,6 +77,14 @@ def grade(
             f"ran): {exc}. Start it with `flightschool cluster up`, then check again."
         ) from exc
     return Report(lab.id, results)
+
+
+def _watched(lab: Lab) -> tuple[tuple[str, str], ...]:
+    """What a submission can set moving: a manifests lab without setup objects makes only
+    its allowed kinds (and what their controllers make); anything else, every kind."""
+    if lab.spec.submission == "manifests" and not lab.spec.setup:
+        return watched_for(lab.spec.allowed_kinds)
+    return watched_for(None)
 
 
 def _prepare(
