@@ -18,7 +18,7 @@ import ssl
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -226,12 +226,15 @@ class Kube:
         return clone
 
     # ------------------------------------------------------------------ plumbing
-    def _headers(self, content_type: str) -> urllib3.HTTPHeaderDict:
+    def _headers(
+        self, content_type: str, extra: Mapping[str, str] | None = None
+    ) -> urllib3.HTTPHeaderDict:
         headers = urllib3.HTTPHeaderDict(
             {
                 "Content-Type": content_type,
                 "Accept": "application/json",
                 "User-Agent": "flightschool",
+                **(extra or {}),
             }
         )
         if self.endpoint.token:
@@ -254,8 +257,10 @@ class Kube:
         query: list[tuple[str, str]] | None = None,
         content_type: str = "application/json",
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """One API request; JSON in and out. Non-2xx answers raise KubeError with the server's message."""
+        """One API request; JSON in and out. Non-2xx answers raise KubeError with the server's message.
+        `headers` adds request headers (a cookie for a service reached through the API's proxy)."""
         payload = (
             None if body is None else (body if isinstance(body, str | bytes) else json.dumps(body))
         )
@@ -264,7 +269,7 @@ class Kube:
                 method,
                 self._url(path, query),
                 body=payload,
-                headers=self._headers(content_type),
+                headers=self._headers(content_type, headers),
                 timeout=urllib3.Timeout(total=timeout or self.timeout),
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flightschool.cluster import readiness
-from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
+from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, render
+from flightschool.cluster.helm import install as install_release
 from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import HelmCheck, Lab
 from flightschool.core import safeyaml
@@ -36,9 +37,11 @@ def run_step(
     learner_kubeconfig: Path,
     kube: Kube | None = None,
     wanted_ready: list[str] | None = None,
+    install: bool | None = None,
 ) -> HelmOutcome:
     """Render the chart with the learner's values; install it (as the learner, so the
-    release can only create what the learner could) when the lab says so; then wait for the
+    release can only create what the learner could) when the lab says so (`install`
+    overrides: the deploy step renders first and installs later itself); then wait for the
     pods of `wanted_ready` components to become Ready (the checks with `ready` read it)."""
     spec = lab.spec.chart
     assert spec is not None
@@ -70,10 +73,10 @@ def run_step(
         rendered.error,
         list(rendered.schema_errors),
     )
-    if spec.install and not out.error:
+    if (spec.install if install is None else install) and not out.error:
         say(f"Installing release {spec.release} into {namespace} (helm upgrade --install)…")
         try:
-            out.install_error = install(
+            out.install_error = install_release(
                 chart, spec.release, namespace, values, learner_kubeconfig, spec.timeout
             )
         except HelmError as exc:
