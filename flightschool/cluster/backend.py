@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,11 +64,15 @@ class Backend(Protocol):
     def lab_namespace(self, name: str) -> str: ...
 
 
+READY_TRUSTED = 2.0  # seconds a healthy readiness answer is reused
+
+
 class ClientCache:
     """One API client per backend object, built on first use: callers never turn a
     kubeconfig path into a client of their own."""
 
     _client: Kube | None = None
+    _client_stamp: int | None = None
 
     def kubeconfig(self) -> Path:
         raise NotImplementedError
@@ -76,19 +81,40 @@ class ClientCache:
         return None
 
     def client(self) -> Kube:
-        if self._client is None:
+        """The cached client; made again when the kubeconfig changed (the cluster was
+        made again, by this process or another, with new certificates)."""
+        try:
+            stamp: int | None = self.kubeconfig().stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if self._client is None or stamp != self._client_stamp:
             from flightschool.cluster.kube import Kube
 
             self._client = Kube(self.kubeconfig(), self._context())
+            self._client_stamp = stamp
         return self._client
 
+    _ready_at: float = -READY_TRUSTED
+
     def ready(self) -> bool:
+        """A healthy answer is trusted for READY_TRUSTED seconds: fifty learners clicking
+        Check asked the API server's /readyz once each, in line with their own work. A
+        cluster that stops meanwhile is still caught: the next request fails as
+        unreachable, and grading says the cluster stopped."""
         from flightschool.cluster.kube import KubeError
 
+        if time.monotonic() - self._ready_at < READY_TRUSTED:
+            return True
         try:
-            return self.kubeconfig().is_file() and self.client().healthy()
+            healthy = self.kubeconfig().is_file() and self.client().healthy()
         except (KubeError, OSError):  # an unreadable kubeconfig: status() says why
-            return False
+            healthy = False
+        self._ready_at = time.monotonic() if healthy else -READY_TRUSTED
+        return healthy
+
+    def forget_ready(self) -> None:
+        """The cluster is being stopped: the next `ready` asks again."""
+        self._ready_at = -READY_TRUSTED
 
 
 def node_summary(node: dict[str, Any]) -> dict[str, Any]:

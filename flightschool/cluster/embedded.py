@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from flightschool.cluster import toolchain
+from flightschool.cluster import component_flags, toolchain
 from flightschool.cluster.backend import (
     ClientCache,
     ClusterError,
@@ -48,6 +48,7 @@ WATCHER = "outcome-watcher"
 READY_TIMEOUT = 120.0
 LOCK_WAIT = 300.0
 NODE_LEASE_SECONDS = 10
+STAGE_WORKERS = 16  # pod stages kwok plays at once
 
 
 def _port_free(port: int) -> bool:
@@ -207,8 +208,12 @@ class EmbeddedCluster(ClientCache):
             current = self.status()
             if current.exists:
                 self._protect_credentials()  # clusters made before keys were kept private
+            copies = settings.current().node_pool_copies
             if current.exists and current.healthy and port is None:
-                return current  # warm: nothing to start
+                if copies == 1 or len(current.nodes) >= self._node_count(copies):
+                    return current  # warm: nothing to start
+                self._wait_ready(self._pools(), None)  # a workshop's pool: more nodes
+                return self.status()
             from flightschool.cluster import nodes as node_pool  # pydantic: only on the cold path
 
             pools = node_pool.load_pools()  # a bad nodes.yaml fails before anything starts
@@ -256,8 +261,9 @@ class EmbeddedCluster(ClientCache):
                 f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
             )
         self._ensure_watcher()
-        self._ensure_nodes(kube, pools)
-        names = set(node_pool.node_names(pools))
+        copies = settings.current().node_pool_copies
+        self._ensure_nodes(kube, pools, copies)
+        names = set(node_pool.node_names(pools, copies))
 
         def all_ready() -> bool:
             ready = {n["metadata"]["name"] for n in kube.nodes() if node_summary(n)["ready"]}
@@ -284,6 +290,12 @@ class EmbeddedCluster(ClientCache):
             "nodeLeaseDurationSeconds": NODE_LEASE_SECONDS,
             "heartbeatFactor": 1,
             "cacheDir": str(self.state / "kwok-cache"),
+            # A workshop runs dozens of learners on one cluster: the scheduler and the
+            # controller manager would otherwise hold their own requests to 50 and 20 a
+            # second (a quota's status, a pod's binding queued behind other learners'),
+            # and the API server would queue past its in-flight limits. Every component
+            # is ours and local: no limits.
+            "disableQPSLimits": True,
         }
         if port is not None:
             options["kubeApiserverPort"] = port
@@ -297,21 +309,38 @@ class EmbeddedCluster(ClientCache):
                 etcdctlBinary=str(tc.path("etcd")),
                 kubectlBinary=str(tc.path("kubectl")),
             )
-        # One instance of each controller: leader election would only make a restarted
-        # component wait out the old lease (15 s) before it does anything.
-        no_election = [{"key": "leader-elect", "value": "false"}]
-        patches = [
-            {"name": n, "extraArgs": no_election}
-            for n in ("kube-controller-manager", "kube-scheduler")
-        ]
+        patches = component_flags.patches()
         config.write_text(
-            yaml.safe_dump(
-                {
-                    "kind": "KwokctlConfiguration",
-                    "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
-                    "options": options,
-                    "componentsPatches": patches,
-                },
+            yaml.safe_dump_all(
+                [
+                    {
+                        "kind": "KwokctlConfiguration",
+                        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+                        "options": options,
+                        "componentsPatches": patches,
+                    },
+                    # kwok plays pod stages (Running, Succeeded) with 4 workers by default:
+                    # fifty learners' pods waited in line behind each other. kwokctl
+                    # copies this document as written, without kwok's defaults: every
+                    # option is given (the others at kwok's default values).
+                    {
+                        "kind": "KwokConfiguration",
+                        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+                        "options": {
+                            "cidr": "10.0.0.0/24",
+                            "manageAllNodes": False,
+                            "enableDebuggingHandlers": True,
+                            "enableContentionProfiling": False,
+                            "enableProfilingHandler": True,
+                            "podPlayStageParallelism": STAGE_WORKERS,
+                            "nodePlayStageParallelism": 4,
+                            "nodeLeaseParallelism": 4,
+                            "podsOnNodeSyncParallelism": 1,
+                            "enablePodsOnNodeSyncListPager": True,
+                            "enablePodsOnNodeSyncStreamWatch": False,
+                        },
+                    },
+                ],
                 sort_keys=False,
             ),
             encoding="utf-8",
@@ -352,11 +381,20 @@ class EmbeddedCluster(ClientCache):
         for key in self.cluster_dir.rglob("*.key"):
             key.chmod(0o600)
 
-    def _ensure_nodes(self, kube: Kube, pools: NodePools) -> None:
+    @staticmethod
+    def _pools() -> NodePools:
+        from flightschool.cluster import nodes as node_pool  # pydantic: only when needed
+
+        return node_pool.load_pools()
+
+    def _node_count(self, copies: int) -> int:
+        return sum(pool.count for pool in self._pools().pools) * copies
+
+    def _ensure_nodes(self, kube: Kube, pools: NodePools, copies: int = 1) -> None:
         from flightschool.cluster import nodes as node_pool
 
         existing = {n["metadata"]["name"] for n in kube.nodes()}
-        for manifest in node_pool.node_manifests(pools):
+        for manifest in node_pool.node_manifests(pools, copies):
             if manifest["metadata"]["name"] not in existing:
                 kube.create(manifest)
 
@@ -389,6 +427,7 @@ class EmbeddedCluster(ClientCache):
 
     def down(self, purge: bool = False) -> None:
         tc = toolchain.find()
+        self.forget_ready()
         with self._lock():
             pids = [
                 pid for pid in self._pids().values() if pid

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from flightschool.cluster import toolchain
+from flightschool.cluster import toolchain, trust
 from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.locks import exclusive
 from flightschool.core.paths import cache_dir, project_root
@@ -49,7 +49,7 @@ KIND_BASE_PACKAGES = (
 # PostgreSQL for the metadata database, git for git-sync and the lab's in-cluster DAG repository
 SERVICE_PACKAGES = {
     "postgres": "postgresql,ca-certificates,dumb-init",
-    "git": "git,ca-certificates,dumb-init,procps",
+    "git": "git,socat,ca-certificates,dumb-init,procps",
 }
 KUBE_NODE_BINARIES = ("kubelet", "kubeadm", "kube-proxy")
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
@@ -568,6 +568,7 @@ def _build_airflow(ctx: Context) -> None:
         )
         (wheels / ".complete").touch()
     shutil.copytree(wheels, folder / "wheels", ignore=shutil.ignore_patterns(".complete"))
+    trust.copy_into(trust.extra_ca_certificates(), folder / "ca")
     airflow = next(r for r in ctx.pins.requirements if r.startswith("apache-airflow"))
     _docker_build(
         ctx,
@@ -774,7 +775,12 @@ STEPS: dict[str, Step] = {
             "airflow",
             "Airflow (wheels from PyPI, downloaded on the host)",
             ("debian",),
-            lambda p: [*p.requirements, *p.names["airflow"], *_files("airflow")],
+            lambda p: [
+                *p.requirements,
+                *p.names["airflow"],
+                *_files("airflow"),
+                *trust.digests(trust.extra_ca_certificates()),
+            ],
             _build_airflow,
             lambda p: p.names["airflow"],
             loaded=True,
@@ -1048,19 +1054,65 @@ def shared_dir() -> Path:
     return path
 
 
+def node_images(docker: str, node: str) -> dict[str, str]:
+    """The images on a kind node (`ctr images ls`): tag, as Docker names it, -> digest."""
+    result = run([docker, "exec", node, "ctr", "--namespace=k8s.io", "images", "ls"], timeout=60)
+    if not result.ok:
+        raise ImageError(f"cannot list the images on {node}: {result.stderr.strip()[-300:]}")
+    found: dict[str, str] = {}
+    for line in result.stdout.splitlines()[1:]:
+        words = line.split()
+        if len(words) >= 3 and not words[0].startswith("sha256:"):
+            found[_normal(words[0])] = words[2]
+    return found
+
+
+def _local_digests(tags: list[str]) -> dict[str, str]:
+    """The digest each tag's image would have on a node after `ctr images import`: the
+    image ID (`docker save` writes the config digest as the manifest's config)."""
+    return {tag: str(info.get("Id", "")) for tag, info in _image_ids(tuple(tags)).items()}
+
+
+def missing_on_nodes(cluster: str, tags: list[str] | None = None) -> dict[str, list[str]]:
+    """For each node of the cluster, the wanted images it does not have (by name)."""
+    docker = _engine()
+    wanted = [_normal(t) for t in (tags or loaded_tags())]
+    nodes = _kind_nodes(cluster)
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        listed = list(pool.map(lambda node: node_images(docker, node), nodes))
+    missing: dict[str, list[str]] = {}
+    for node, present in zip(nodes, listed, strict=True):
+        lacking = [t for t in wanted if t not in present]
+        if lacking:
+            missing[node] = lacking
+    return missing
+
+
 def load(
-    cluster: str, progress: Callable[[str], None] = print, tags: list[str] | None = None
+    cluster: str,
+    progress: Callable[[str], None] = print,
+    tags: list[str] | None = None,
+    *,
+    only_missing: bool = False,
+    nodes: list[str] | None = None,
 ) -> None:
     """Put the workload images (Airflow, python) into every node of a kind cluster, with
     `docker save` and the node's own ctr (no crictl, no registry). Nodes that mount
-    shared_dir() read the one archive from there; others get a copy."""
+    shared_dir() read the one archive from there; others get a copy. `only_missing`: skip
+    what every node already has under the same name and image (a warm `cluster up`).
+    `nodes`: only these nodes (one image for one pod need not go everywhere)."""
     docker = _engine()
     wanted = tags or loaded_tags()
     present = _image_ids(tuple(wanted))
     missing = [t for t in wanted if _normal(t) not in present]
     if missing:
         raise ImageError(f"not built: {', '.join(missing)}; run `flightschool images build`")
-    nodes = _kind_nodes(cluster)
+    nodes = nodes or _kind_nodes(cluster)
+    if only_missing:
+        wanted = _stale_on(docker, nodes, wanted)
+        if not wanted:
+            progress(f"images already on all {len(nodes)} nodes: nothing to load")
+            return
     archive = shared_dir() / f"load-{os.getpid()}.tar"
     started = time.monotonic()
     try:
@@ -1075,6 +1127,37 @@ def load(
                 )
     finally:
         archive.unlink(missing_ok=True)
+
+
+def _config_digest(docker: str, node: str, manifest: str) -> str:
+    """The image ID (config digest) behind a manifest in the node's content store."""
+    result = run(
+        [docker, "exec", node, "ctr", "--namespace=k8s.io", "content", "get", manifest],
+        timeout=60,
+    )
+    try:
+        return str(json.loads(result.stdout)["config"]["digest"]) if result.ok else ""
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def _stale_on(docker: str, nodes: list[str], wanted: list[str]) -> list[str]:
+    """The wanted tags some node lacks, or holds as another image than the local engine's
+    (compared by image ID, so a rebuilt image is loaded again)."""
+    local = _local_digests(wanted)
+
+    def stale_here(node: str) -> set[str]:
+        found = node_images(docker, node)
+        return {
+            tag
+            for tag in wanted
+            if (manifest := found.get(_normal(tag))) is None
+            or _config_digest(docker, node, manifest) != local.get(_normal(tag))
+        }
+
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        stale = set().union(*pool.map(stale_here, nodes))
+    return [t for t in wanted if t in stale]
 
 
 def _load_node(docker: str, node: str, archive: Path) -> str:

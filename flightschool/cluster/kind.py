@@ -49,14 +49,24 @@ class KindCluster(ClientCache):
         return self.state / "kubeconfig.yaml"
 
     def _tools(self) -> tuple[str, str]:
+        """kind and docker, with an engine that answers; otherwise what is missing and what
+        to do about it."""
         kind, docker = images.kind_binary(), shutil.which("docker")
-        if not kind or not docker:
-            raise ClusterError(NEEDS)
+        if not docker:
+            raise ClusterError(f"Docker is not installed: {NEEDS}")
+        if not kind:
+            raise ClusterError(f"the kind CLI is not installed: {NEEDS}")
         try:
-            if not run([docker, "info", "--format", "{{.ServerVersion}}"], timeout=20).ok:
-                raise ClusterError(NEEDS)
+            info = run([docker, "info", "--format", "{{.ServerVersion}}"], timeout=20)
         except ToolError as exc:
-            raise ClusterError(NEEDS) from exc
+            raise ClusterError(f"the Docker engine did not answer ({exc}): {NEEDS}") from exc
+        if not info.ok:
+            said = (info.stderr or info.stdout).strip().splitlines()
+            raise ClusterError(
+                f"the Docker engine is not running ({said[-1] if said else 'docker info failed'})"
+                f": start it (`sudo systemctl start docker`, or Docker Desktop) and check with "
+                f"`docker info`, or point DOCKER_HOST at a running engine; {NEEDS}"
+            )
         return kind, docker
 
     def _exists(self, kind: str) -> bool:
@@ -81,8 +91,23 @@ class KindCluster(ClientCache):
             st.nodes = [node_summary(n) for n in kube.nodes()]
         except KubeError as exc:
             st.problems.append(f"API server: {exc}")
+        if not st.problems and images.local_node_image() is not None:
+            st.problems.extend(self.image_problems())
         st.healthy = not st.problems and all(n["ready"] for n in st.nodes)
         return st
+
+    def image_problems(self, tags: list[str] | None = None) -> list[str]:
+        """Kit images (or `tags`) missing from a node, by name, with how to fix it: without a
+        registry a pod from a missing image never starts (ErrImagePull)."""
+        try:
+            missing = images.missing_on_nodes(self.cluster, tags)
+        except images.ImageError as exc:
+            return [str(exc)]
+        return [
+            f"image {', '.join(wanted)} is missing from node {node}: run `flightschool images "
+            "build`, then `flightschool cluster up --backend kind` (it loads what is missing)"
+            for node, wanted in sorted(missing.items())
+        ]
 
     def up(self, progress: Progress = print, port: int | None = None) -> Status:
         pools = node_pool.load_pools()
@@ -138,11 +163,12 @@ class KindCluster(ClientCache):
         )
 
     def _load_kit_images(self, progress: Progress) -> None:
-        """Where the image kit built the workload images (no registry), put them on the nodes."""
+        """Where the image kit built the workload images (no registry), put them on the nodes:
+        the ones this cluster's nodes do not have yet (`flightschool images load` forces it)."""
         if images.local_node_image() is None:
             return  # official node image: the nodes pull what they need
         try:
-            images.load(self.cluster, progress)
+            images.load(self.cluster, progress, only_missing=True)
         except images.ImageError as exc:
             progress(f"warning: {exc}")
 
@@ -200,11 +226,20 @@ class KindCluster(ClientCache):
         return target
 
     def down(self, purge: bool = False) -> None:
+        self.forget_ready()
         kind, _ = self._tools()
         if self._exists(kind):
             run([kind, "delete", "cluster", "--name", self.cluster], timeout=300, check=True)
         if purge:
             shutil.rmtree(self.state, ignore_errors=True)
+
+    def load_image(self, tag: str) -> str:
+        """Put an image from the local Docker engine (a learner's build) on one worker of the
+        general pool, and name that node: the pod that runs it goes there, and the other
+        nodes are spared a copy of a large image."""
+        node = f"{self.cluster}-worker"  # the first worker: the general pool (_shape_nodes)
+        images.load(self.cluster, lambda _line: None, tags=[tag], nodes=[node])
+        return node
 
     def lab_namespace(self, name: str) -> str:
         return name

@@ -18,7 +18,7 @@ import ssl
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +31,8 @@ from flightschool.core.errors import EnvironmentProblem
 from flightschool.core.proc import ToolError, run
 
 FIELD_MANAGER = "flightschool"
+POOL_SIZE = 64  # connections kept per API server, per client
+BACKOFF, BACKOFF_CAP = 1.2, 5.0  # wait_until's pause: grows by this, up to this times the first
 T = TypeVar("T")
 _GROUP_VERSION = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+([a-z]+[0-9]*)?")
 
@@ -202,9 +204,13 @@ class Kube:
             raise KubeError(
                 f"kubeconfig {kubeconfig}: server {self.endpoint.server!r} is not a URL"
             )
+        # One client serves every thread of an app process (a workshop: dozens of learners
+        # grading at once). A pool smaller than that opens a new TLS connection for each
+        # request past it and throws it away after, a handshake every time. Idle
+        # connections cost next to nothing.
         self.http = urllib3.PoolManager(
             num_pools=4,
-            maxsize=8,
+            maxsize=POOL_SIZE,
             cert_reqs=ssl.CERT_REQUIRED if self.endpoint.verify else ssl.CERT_NONE,
             ca_certs=self.endpoint.ca_file,
             cert_file=self.endpoint.cert_file,
@@ -225,12 +231,15 @@ class Kube:
         return clone
 
     # ------------------------------------------------------------------ plumbing
-    def _headers(self, content_type: str) -> urllib3.HTTPHeaderDict:
+    def _headers(
+        self, content_type: str, extra: Mapping[str, str] | None = None
+    ) -> urllib3.HTTPHeaderDict:
         headers = urllib3.HTTPHeaderDict(
             {
                 "Content-Type": content_type,
                 "Accept": "application/json",
                 "User-Agent": "flightschool",
+                **(extra or {}),
             }
         )
         token = self.endpoint.token or self._file_token()
@@ -264,8 +273,10 @@ class Kube:
         query: list[tuple[str, str]] | None = None,
         content_type: str = "application/json",
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """One API request; JSON in and out. Non-2xx answers raise KubeError with the server's message."""
+        """One API request; JSON in and out. Non-2xx answers raise KubeError with the server's message.
+        `headers` adds request headers (a cookie for a service reached through the API's proxy)."""
         payload = (
             None if body is None else (body if isinstance(body, str | bytes) else json.dumps(body))
         )
@@ -274,7 +285,7 @@ class Kube:
                 method,
                 self._url(path, query),
                 body=payload,
-                headers=self._headers(content_type),
+                headers=self._headers(content_type, headers),
                 timeout=urllib3.Timeout(total=timeout or self.timeout),
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -520,14 +531,23 @@ class Kube:
 def wait_until(
     predicate: Callable[[], T | None], timeout: float, interval: float = 0.1
 ) -> T | None:
+    """Ask `predicate` until it returns something true or `timeout` passes. The pause
+    between asks starts at `interval`, grows a little each time (up to BACKOFF_CAP times
+    it) and is never shorter than the last ask took: fifty learners each waiting for a
+    ServiceAccount or a quota's status asked a busy API server twenty times a second
+    apiece, which slowed the very controllers they were waiting for."""
     deadline = time.monotonic() + timeout
+    pause = interval
     while True:
+        asked = time.monotonic()
         value = predicate()
         if value:
             return value
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             return None
-        time.sleep(interval)
+        time.sleep(min(max(pause, now - asked), max(0.0, deadline - now)))
+        pause = min(pause * BACKOFF, interval * BACKOFF_CAP)
 
 
 class PodWatch:

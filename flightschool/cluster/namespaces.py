@@ -64,9 +64,11 @@ def reset_namespace(
             }
         )
     role = settings.current().namespace_role
-    if role:  # on an existing namespace too: its learner may have deleted the binding
+    if role:  # first, and on an existing namespace too: its learner may have deleted it
         bind_app(kube, namespace, role, timeout)
-    if current is not None:
+    if current is None:
+        _default_service_account(kube, namespace)
+    else:
         _wipe(kube, namespace, timeout)
         _set_metadata(kube, namespace, current, wanted)
     if not wait_until(lambda: kube.get("v1", "ServiceAccount", "default", namespace), 15, 0.05):
@@ -123,6 +125,21 @@ def bind_app(kube: Kube, namespace: str, role: str, timeout: float = 30) -> None
         raise ClusterError(
             f"the app's access to namespace {namespace} (ClusterRole {role}) did not take effect"
         )
+
+
+def _default_service_account(kube: Kube, namespace: str) -> None:
+    """Pods cannot be created before the namespace's `default` ServiceAccount exists. The
+    controller manager makes it, but behind every other new namespace: fifty learners
+    starting a lab at once waited over fifteen seconds for theirs. Making it here is what
+    the controller would do (it leaves an existing one alone); if it was first, fine."""
+    try:
+        kube.create(
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}},
+            namespace,
+        )
+    except KubeError as exc:
+        if exc.status != 409:  # AlreadyExists: the controller was first
+            raise
 
 
 def _not_ours(namespace: dict[str, Any], owner: str) -> str:

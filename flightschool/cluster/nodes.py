@@ -72,15 +72,16 @@ def load_pools(path: Path | None = None) -> NodePools:
     return pools
 
 
-def node_names(pools: NodePools) -> list[str]:
-    return [f"{pool.name}-{i}" for pool in pools.pools for i in range(1, pool.count + 1)]
+def node_names(pools: NodePools, copies: int = 1) -> list[str]:
+    """`copies`: nodes made per node of the file (a workshop's pool, see settings)."""
+    return [f"{pool.name}-{i}" for pool in pools.pools for i in range(1, pool.count * copies + 1)]
 
 
-def node_manifests(pools: NodePools) -> list[dict[str, Any]]:
+def node_manifests(pools: NodePools, copies: int = 1) -> list[dict[str, Any]]:
     """Node objects for kwok to manage (kwok's node stages make them Ready)."""
     out = []
     for pool in pools.pools:
-        for i in range(1, pool.count + 1):
+        for i in range(1, pool.count * copies + 1):
             name = f"{pool.name}-{i}"
             out.append(
                 {

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,20 +20,54 @@ from typing import Any
 from flightschool.cluster import outcomes
 from flightschool.cluster.kube import Kube, KubeError, PodWatch
 
+WORKERS = 8  # pods labelled at once
+
 
 class OutcomeWatcher:
+    """Labels pods from the watch on a few threads: one at a time, a busy API server
+    (fifty learners submitting at once, a second a write) left pods Pending, unlabelled,
+    in a queue behind each other. A pod is handed to one worker at a time; an event for
+    a pod already in hand is dropped (the label, once written, ends the work)."""
+
     def __init__(self, kube: Kube, logs_dir: Path, unpullable: frozenset[str]) -> None:
         self.kube = kube
         self.logs_dir = logs_dir
         self.unpullable = unpullable
         self.watch = PodWatch(kube)
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="label")
+        self._in_hand: set[str] = set()
+        self._guard = threading.Lock()
 
     def handle(self, kind: str, pod: dict[str, Any]) -> None:
+        """Called for each watch event: the work goes to a worker thread."""
+        if not self._needs_label(kind, pod):
+            return
+        uid = str((pod.get("metadata") or {}).get("uid"))
+        with self._guard:
+            if uid in self._in_hand:
+                return
+            self._in_hand.add(uid)
+        self._pool.submit(self._label_then_release, pod, uid)
+
+    def _label_then_release(self, pod: dict[str, Any], uid: str) -> None:
+        try:
+            self.label(pod)
+        except Exception as exc:  # a worker must never die silently
+            print(f"cannot handle a pod: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        finally:
+            with self._guard:
+                self._in_hand.discard(uid)
+
+    @staticmethod
+    def _needs_label(kind: str, pod: dict[str, Any]) -> bool:
         if kind not in ("ADDED", "MODIFIED"):
-            return
+            return False
         meta = pod.get("metadata") or {}
-        if outcomes.OUTCOME in (meta.get("labels") or {}) or meta.get("deletionTimestamp"):
-            return
+        return not (outcomes.OUTCOME in (meta.get("labels") or {}) or meta.get("deletionTimestamp"))
+
+    def label(self, pod: dict[str, Any]) -> None:
+        """Decide the pod's fate, label it, and write its simulated logs."""
+        meta = pod.get("metadata") or {}
         outcome, why = outcomes.decide(pod, self.unpullable)
         where = f"{meta.get('namespace')}/{meta.get('name')}"
         try:

@@ -44,13 +44,15 @@ class ObjectRef(Strict):
     labels: dict[str, str] = {}
 
 
-Step = Literal["airflow", "chart"]
+Step = Literal["airflow", "chart", "image", "deploy"]
 
 
 class CheckBase(Strict):
     # What grading must do with the learner's files before a check of this type can look:
     # run the lab's Airflow step, or render/install its chart. None: it reads the cluster.
     step: ClassVar[Step | None] = None
+    # Needs containers that really run (kind): left out of the grade on a simulated cluster.
+    real_containers: ClassVar[bool] = False
 
     id: Slug
     title: str = Field(min_length=3)
@@ -290,6 +292,11 @@ class HelmCheck(CheckBase):
     lists: Literal["contains", "exact", "ordered"] = "contains"
     installed: bool = Field(default=False, description="The release installed into the lab.")
     present: bool = Field(default=True, description="false: the chart must NOT make `object`.")
+    ready: list[str] = Field(
+        default=[],
+        description="Components (the chart's `component` label) whose pods must all become "
+        "Ready after the install; the lab's `chart.ready_timeout` says how long they may take.",
+    )
     yaml_field: list[str] = Field(
         default=[],
         description="Path to a string field holding YAML (a ConfigMap's pod template): "
@@ -300,6 +307,8 @@ class HelmCheck(CheckBase):
     def _something(self) -> HelmCheck:
         if not (self.schema_valid or self.object or self.installed):
             raise ValueError("say what to check: `schema_valid`, `object` or `installed`")
+        if self.ready and not self.installed:
+            raise ValueError("`ready` needs `installed: true` (only installed pods become Ready)")
         return self
 
 
@@ -318,6 +327,63 @@ class DockerfileCheck(CheckBase):
     tag: str = Field(default=r"^3\.\d+\.\d+", description="Regex the base tag must match.")
 
 
+class ImageCheck(CheckBase):
+    """The learner's image really builds and runs: `docker build` of their files, the image
+    put on the cluster's nodes, then a pod running `command` from it. Needs real containers:
+    on the embedded cluster this check is not part of the grade."""
+
+    step: ClassVar[Step | None] = "image"
+    real_containers: ClassVar[bool] = True
+
+    type: Literal["image"]
+    file: str = "Dockerfile"
+    command: list[str] = Field(min_length=1, description="What the pod runs from the image.")
+    output: str = Field(default="", description="Regex the pod's log must contain.")
+
+    @field_validator("output")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+
+class AirflowRunCheck(CheckBase):
+    """After the deploy step triggered the lab's DAG on the installed Airflow: the run's state
+    and each task instance's, as Airflow's own REST API reports them."""
+
+    step: ClassVar[Step | None] = "deploy"
+    real_containers: ClassVar[bool] = True
+    type: Literal["airflow_run"]
+    run_state: str | None = Field(default=None, description="The DAG run's state.")
+    task_states: dict[str, str] = Field(
+        default={}, description="Task id -> the state its task instance must end in."
+    )
+    all_tasks: str | None = Field(
+        default=None, description="Every task instance of the run must end in this state."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> AirflowRunCheck:
+        if not (self.run_state or self.task_states or self.all_tasks):
+            raise ValueError("say what to check: `run_state`, `task_states` or `all_tasks`")
+        return self
+
+
+class TaskPodsCheck(CheckBase):
+    """The pods the deploy step's DAG run created, read from the Kubernetes API: one per
+    listed task, made by the KubernetesExecutor (`executor`: worker pods from the pod
+    template) or by a KubernetesPodOperator (`pod_operator`), in `phase`, matching `match`."""
+
+    step: ClassVar[Step | None] = "deploy"
+    real_containers: ClassVar[bool] = True
+    type: Literal["task_pods"]
+    made_by: Literal["executor", "pod_operator"]
+    tasks: list[str] = Field(min_length=1, description="Task ids that must each have a pod.")
+    phase: str | None = Field(default="Succeeded", description="The pod's phase; null: any.")
+    match: dict[str, Any] = Field(default={}, description="Every task's pod must match this.")
+    lists: Literal["contains", "exact", "ordered"] = "contains"
+
+
 Check = Annotated[
     ExpectCheck
     | AbsentCheck
@@ -328,7 +394,10 @@ Check = Annotated[
     | DagCheck
     | AirflowConfigCheck
     | HelmCheck
-    | DockerfileCheck,
+    | DockerfileCheck
+    | ImageCheck
+    | AirflowRunCheck
+    | TaskPodsCheck,
     Field(discriminator="type"),
 ]
 CHECK_CLASSES: tuple[type[CheckBase], ...] = get_args(get_args(Check)[0])
@@ -361,6 +430,39 @@ class ChartSpec(Strict):
     values: str = Field(default="values.yaml", description="The learner's values file.")
     install: bool = False
     timeout: float = Field(default=120, gt=0, le=600)
+    ready_timeout: float = Field(
+        default=240,
+        gt=0,
+        le=900,
+        description="Seconds the release's pods may take to become Ready after the install "
+        "(for checks with `ready`).",
+    )
+
+
+class DeploySpec(Strict):
+    """What grading does for a lab that runs Airflow for real: build the learner's image
+    from their Dockerfile (tagged `image`, which their values must name), load it into the
+    kind cluster, install the lab's chart with their values (the `chart:` block), wait for
+    Airflow to be Ready, then trigger `dag_id` through Airflow's REST API and wait for the
+    run. Needs real containers: such a lab leaves `embedded` out of its `backends`."""
+
+    image: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        description="repository:tag the learner's image is built as.",
+    )
+    dockerfile: str = "Dockerfile"
+    dag_id: str
+    api_service: str = Field(
+        default="airflow-api-server", description="The API server's Service (port 8080)."
+    )
+    api_port: int = Field(default=8080, gt=0, lt=65536)
+    build_timeout: float = Field(default=900, gt=0, le=3600)
+    ready_timeout: float = Field(
+        default=300, gt=0, le=900, description="Seconds for Airflow's pods to become Ready."
+    )
+    run_timeout: float = Field(
+        default=240, gt=0, le=1800, description="Seconds for the DAG to appear and its run to end."
+    )
 
 
 LAB_NAMESPACE_PREFIX = "lab-"
@@ -404,6 +506,7 @@ class LabSpec(Strict):
     files: list[str] = Field(default=[], description="The learner's files (files labs).")
     airflow: AirflowStep | None = None
     chart: ChartSpec | None = None
+    deploy: DeploySpec | None = None
     allowed_kinds: list[str] = Field(default=[], description="Kinds a submission may contain.")
     tasks: list[str] = Field(min_length=1)
     hints: list[str] = Field(min_length=2)
@@ -426,10 +529,21 @@ class LabSpec(Strict):
         for step, block, present in (
             ("airflow", "airflow", self.airflow),
             ("chart", "chart", self.chart),
+            ("deploy", "deploy", self.deploy),
         ):
             needing = sorted({c.type for c in self.checks if c.step == step})
             if needing and present is None:
                 raise ValueError(f"{', '.join(needing)} checks need a `{block}:` block")
+        if any(c.step == "image" for c in self.checks) and self.submission != "files":
+            raise ValueError("image checks build the learner's files: use `submission: files`")
+        if self.deploy is not None and (self.chart is None or not self.chart.install):
+            raise ValueError(
+                "a `deploy:` lab installs its chart: give `chart:` with `install: true`"
+            )
+        if self.deploy is not None and "embedded" in self.backends:
+            raise ValueError(
+                "a `deploy:` lab runs real containers: leave `embedded` out of `backends`"
+            )
         unknown = sorted(set(self.starter_fails) - set(ids))
         if unknown:
             raise ValueError(f"starter_fails names unknown checks: {unknown}")
@@ -438,6 +552,10 @@ class LabSpec(Strict):
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
+
+    def checks_for(self, real_containers: bool) -> list[Check]:
+        """The checks graded on a cluster whose containers really run, or not."""
+        return [c for c in self.checks if real_containers or not c.real_containers]
 
     def namespace_names(self) -> list[str]:
         return [n.name for n in self.namespaces]

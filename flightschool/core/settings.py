@@ -49,6 +49,7 @@ class Settings:
     database_url: str | None  # FLIGHTSCHOOL_DATABASE_URL: a SQLAlchemy URL
     backend: str  # FLIGHTSCHOOL_BACKEND: embedded, kind or kubeconfig
     cluster_name: str  # FLIGHTSCHOOL_CLUSTER_NAME: the embedded or kind cluster
+    node_pool_copies: int  # FLIGHTSCHOOL_NODE_POOL_COPIES: embedded nodes per nodes.yaml node
     kubeconfig: str  # FLIGHTSCHOOL_KUBECONFIG, else KUBECONFIG (a path list)
     context: str | None  # FLIGHTSCHOOL_CONTEXT: the kubeconfig context
     namespace_prefix: str  # FLIGHTSCHOOL_NAMESPACE_PREFIX: learner namespaces on a shared cluster
@@ -80,6 +81,7 @@ def current(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=_database_url(env),
         backend=_choice(env, "BACKEND", BACKENDS, "embedded"),
         cluster_name=_cluster_name(env),
+        node_pool_copies=_copies(env),
         kubeconfig=env.get(PREFIX + "KUBECONFIG") or env.get("KUBECONFIG", ""),
         context=env.get(PREFIX + "CONTEXT") or None,
         namespace_prefix=_namespace_prefix(env),
@@ -161,6 +163,27 @@ def _cluster_name(env: Mapping[str, str]) -> str:
             f"not {value[:60]!r}"
         )
     return value
+
+
+WORKSHOP_POOL_COPIES = 5  # room for about 50 learners' lab pods at once
+MAX_POOL_COPIES = 20
+
+
+def _copies(env: Mapping[str, str]) -> int:
+    """How many nodes the embedded cluster makes for each node of `cluster/nodes.yaml`.
+    Simulated nodes cost next to nothing, but their capacity is real to the scheduler: a
+    workshop's learners share the pool, and fifty learners' pods at once do not fit in one
+    copy of it (they would wait Unschedulable). Each node keeps its own size, so a lab
+    about what fits on a node teaches the same thing."""
+    raw = _text(env, "NODE_POOL_COPIES")
+    if not raw:
+        return WORKSHOP_POOL_COPIES if _mode(env) == "workshop" else 1
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_POOL_COPIES:
+        raise SettingsError(
+            f"{PREFIX}NODE_POOL_COPIES must be a whole number from 1 to {MAX_POOL_COPIES}, "
+            f"not {raw[:40]!r}"
+        )
+    return int(raw)
 
 
 def _namespace_prefix(env: Mapping[str, str]) -> str:

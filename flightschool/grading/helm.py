@@ -1,5 +1,6 @@
 """The chart step of a lab (render the chart with the learner's values; optionally install
-it into the lab namespace) and the `helm` check that reads its outcome."""
+it into the lab namespace and wait for its pods to become Ready) and the `helm` check that
+reads its outcome."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, install, render
+from flightschool.cluster import readiness
+from flightschool.cluster.helm import ChartUnavailable, HelmError, airflow_chart, render
+from flightschool.cluster.helm import install as install_release
+from flightschool.cluster.kube import Kube, KubeError
 from flightschool.content.labs import HelmCheck, Lab
 from flightschool.core import safeyaml
 from flightschool.grading.artifacts import HelmOutcome
@@ -31,9 +35,14 @@ def run_step(
     on_line: Callable[[str], None] | None = None,
     *,
     learner_kubeconfig: Path,
+    kube: Kube | None = None,
+    wanted_ready: list[str] | None = None,
+    install: bool | None = None,
 ) -> HelmOutcome:
     """Render the chart with the learner's values; install it (as the learner, so the
-    release can only create what the learner could) when the lab says so."""
+    release can only create what the learner could) when the lab says so (`install`
+    overrides: the deploy step renders first and installs later itself); then wait for the
+    pods of `wanted_ready` components to become Ready (the checks with `ready` read it)."""
     spec = lab.spec.chart
     assert spec is not None
     say = on_line or (lambda _line: None)
@@ -64,16 +73,39 @@ def run_step(
         rendered.error,
         list(rendered.schema_errors),
     )
-    if spec.install and not out.error:
+    if (spec.install if install is None else install) and not out.error:
         say(f"Installing release {spec.release} into {namespace} (helm upgrade --install)…")
         try:
-            out.install_error = install(
+            out.install_error = install_release(
                 chart, spec.release, namespace, values, learner_kubeconfig, spec.timeout
             )
         except HelmError as exc:
             out.install_error = str(exc)
         out.installed = not out.install_error
+        if out.install_error and kube is not None:
+            out.install_error += _pods_in_trouble(kube, namespace, spec.release)
+    if out.installed and wanted_ready and kube is not None:
+        say(f"Waiting for the pods of {', '.join(wanted_ready)} to become Ready…")
+        try:
+            states = readiness.wait_ready(
+                kube, namespace, spec.release, wanted_ready, spec.ready_timeout, say
+            )
+        except KubeError as exc:
+            out.ready = {c: f"the cluster said: {exc}" for c in wanted_ready}
+        else:
+            out.ready = {c: s.describe() if s else "" for c, s in states.items()}
     return out
+
+
+def _pods_in_trouble(kube: Kube, namespace: str, release: str) -> str:
+    """Why a failed install's pods (its hook jobs' too) did not come up, for its message."""
+    try:
+        pods = kube.list_objects("v1", "Pod", namespace, label_selector=f"release={release}")
+        states = [readiness.pod_state(kube, p) for p in pods]
+    except KubeError:
+        return ""
+    trouble = [s.describe() for s in states if not s.ready and s.reason != "Completed"]
+    return "; " + "; ".join(trouble[:3]) if trouble else ""
 
 
 def _embedded(obj: dict[str, Any], path: list[str]) -> Any:
@@ -102,6 +134,14 @@ def check_helm(check: HelmCheck, view: ClusterView, _lab: Path) -> Outcome:
         return False, f"{check.message} ({out.error})"
     if check.installed and not out.installed:
         return False, f"{check.message} ({out.install_error or 'the release was not installed'})"
+    if check.ready:
+        why = [
+            f"{c}: {out.ready.get(c, 'not waited for')}"
+            for c in check.ready
+            if out.ready.get(c, "-")
+        ]
+        if why:
+            return False, f"{check.message} (not Ready: {'; '.join(why)})"
     if check.object is None:
         return True, ""
     ref = check.object

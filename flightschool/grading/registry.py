@@ -14,6 +14,7 @@ from flightschool.content.labs import (
     CHECK_CLASSES,
     AbsentCheck,
     AirflowConfigCheck,
+    AirflowRunCheck,
     CanICheck,
     Check,
     CheckBase,
@@ -21,14 +22,18 @@ from flightschool.content.labs import (
     DockerfileCheck,
     ExpectCheck,
     HelmCheck,
+    ImageCheck,
     PythonCheck,
     RejectedCheck,
     ScheduledCheck,
+    TaskPodsCheck,
 )
 from flightschool.grading import checks
 from flightschool.grading.airflow import check_airflow_config, check_dag
+from flightschool.grading.deploy import check_airflow_run, check_task_pods
 from flightschool.grading.dockerfile import check_dockerfile
 from flightschool.grading.helm import check_helm
+from flightschool.grading.image import check_image
 from flightschool.grading.view import ClusterView
 
 C = TypeVar("C", bound=CheckBase)
@@ -65,6 +70,9 @@ REGISTRY: dict[str, CheckType[Any]] = _index(
     CheckType(AirflowConfigCheck, check_airflow_config),
     CheckType(HelmCheck, check_helm),
     CheckType(DockerfileCheck, check_dockerfile),
+    CheckType(ImageCheck, check_image),
+    CheckType(AirflowRunCheck, check_airflow_run),
+    CheckType(TaskPodsCheck, check_task_pods),
 )
 
 

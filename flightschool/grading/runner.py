@@ -14,13 +14,13 @@ from pathlib import Path
 
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
-from flightschool.content.labs import Check, Lab, PythonCheck
-from flightschool.grading import airflow, helm
-from flightschool.grading.artifacts import Artifacts
+from flightschool.content.labs import Check, HelmCheck, ImageCheck, Lab, PythonCheck
+from flightschool.grading import airflow, deploy, helm, image
+from flightschool.grading.artifacts import Artifacts, ImageOutcome
 from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
-from flightschool.grading.settle import settle
+from flightschool.grading.settle import settle, watched_for
 from flightschool.grading.view import ClusterReader, ClusterView
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
@@ -37,20 +37,33 @@ def grade(
     simulated: bool = True,
     on_output: Callable[[str], None] | None = None,
     learner: LearnerAccess | None = None,
+    load_image: image.LoadImage | None = None,
+    load_everywhere: deploy.ImageLoader | None = None,
 ) -> Report:
     """Run the lab's checks visible in `visibility` (practice or exam). For a files lab,
-    `files` is the learner's folder: the lab's Airflow or chart step runs on it first
-    (`on_output` gets its progress lines; `simulated`: pods do not really run), acting on
-    the cluster as `learner`, the learner's own least-privilege identity."""
+    `files` is the learner's folder: the lab's Airflow, chart, image or deploy step runs on
+    it first (`on_output` gets its progress lines; `simulated`: pods do not really run, and
+    checks that need real containers are left out), acting on the cluster as `learner`, the
+    learner's own least-privilege identity. `load_image` puts a built image on a node (for one
+    pod), `load_everywhere` on every node (the capstone's Airflow runs anywhere)."""
     names = namespaces or {n: n for n in lab.spec.namespace_names()}
     default = lab.spec.namespace_names()[0]
-    checks = [c for c in lab.spec.checks if c.visibility in (visibility, "both")]
+    checks = [
+        c
+        for c in lab.spec.checks_for(real_containers=not simulated)
+        if c.visibility in (visibility, "both")
+    ]
     results = []
     try:
-        artifacts = _prepare(lab, kube, names, checks, files, simulated, on_output, learner)
+        artifacts = _prepare(
+            lab, kube, names, checks, files, simulated, on_output, learner, load_everywhere
+        )
+        images = [c for c in checks if isinstance(c, ImageCheck)]
+        if images and files is not None:
+            artifacts.image = _image_step(lab, kube, names, images[0], files, load_image, on_output)
         waits = [c.wait for c in checks if c.wait]
         if waits:  # the longest wait, stretched up to their sum while the cluster moves
-            settle(kube, names.values(), max(waits), ceiling=sum(waits))
+            settle(kube, names.values(), max(waits), ceiling=sum(waits), kinds=_watched(lab))
         view = ClusterView(kube, names, default, artifacts)
         python = PythonChecks([c for c in checks if isinstance(c, PythonCheck)], lab.folder)
         for check in checks:
@@ -66,6 +79,14 @@ def grade(
     return Report(lab.id, results)
 
 
+def _watched(lab: Lab) -> tuple[tuple[str, str], ...]:
+    """What a submission can set moving: a manifests lab without setup objects makes only
+    its allowed kinds (and what their controllers make); anything else, every kind."""
+    if lab.spec.submission == "manifests" and not lab.spec.setup:
+        return watched_for(lab.spec.allowed_kinds)
+    return watched_for(None)
+
+
 def _prepare(
     lab: Lab,
     kube: ClusterReader,
@@ -75,6 +96,7 @@ def _prepare(
     simulated: bool,
     on_output: Callable[[str], None] | None,
     learner: LearnerAccess | None,
+    load_image: deploy.ImageLoader | None = None,
 ) -> Artifacts:
     """The steps that must happen before the checks look: import or run the DAG, render or
     install the chart. Only for the check types that read them."""
@@ -83,7 +105,9 @@ def _prepare(
         return artifacts
     steps = {c.step for c in checks}
     run_airflow = bool(lab.spec.airflow) and "airflow" in steps
-    run_chart = bool(lab.spec.chart) and "chart" in steps
+    run_deploy = bool(lab.spec.deploy) and "deploy" in steps
+    # the deploy step renders and installs the chart itself, after building the image
+    run_chart = bool(lab.spec.chart) and ("chart" in steps or run_deploy)
     if not (run_airflow or run_chart):
         return artifacts
     if learner is None:
@@ -100,11 +124,42 @@ def _prepare(
             on_line=on_output,
             learner=learner,
         )
-    if run_chart:
+    if run_deploy:
+        artifacts.helm, artifacts.deploy = deploy.run_step(
+            lab,
+            kube,
+            names,
+            files,
+            on_output,
+            learner_kubeconfig=learner.kubeconfig,
+            load_image=load_image,
+        )
+    elif run_chart:
         artifacts.helm = helm.run_step(
-            lab, names, files, on_line=on_output, learner_kubeconfig=learner.kubeconfig
+            lab,
+            names,
+            files,
+            on_line=on_output,
+            learner_kubeconfig=learner.kubeconfig,
+            kube=kube,
+            wanted_ready=[n for c in checks if isinstance(c, HelmCheck) for n in c.ready],
         )
     return artifacts
+
+
+def _image_step(
+    lab: Lab,
+    kube: ClusterReader,
+    names: Mapping[str, str],
+    check: ImageCheck,
+    files: Path,
+    load_image: image.LoadImage | None,
+    on_output: Callable[[str], None] | None,
+) -> ImageOutcome:
+    if load_image is None or not isinstance(kube, Kube):
+        raise ValueError(f"grading {lab.id} builds an image: a backend that loads it is needed")
+    namespace = names[lab.spec.namespace_names()[0]]
+    return image.run_step(lab, check, kube, namespace, files, load_image, on_output)
 
 
 def _run_one(check: Check, view: ClusterView, lab: Lab, python: PythonChecks) -> CheckResult:

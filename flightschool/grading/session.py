@@ -10,9 +10,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from flightschool.cluster import identity
+from flightschool.cluster import identity, images
 from flightschool.cluster.backend import Backend, ClusterError
 from flightschool.cluster.identity import LearnerAccess, LearnerIdentity
+from flightschool.cluster.kind import KindCluster
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.content.labs import Lab
 from flightschool.core import learners, settings
@@ -21,6 +22,7 @@ from flightschool.core.yamlpos import SourceError
 from flightschool.dags.home import lab_home
 from flightschool.dags.run import DagRunResult, test_dag
 from flightschool.grading.helm import chart_path
+from flightschool.grading.image import LoadImage
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
 from flightschool.grading.submit import (
@@ -81,12 +83,22 @@ class UnsupportedBackend(ClusterError):
     """The lab's `backends` leave this one out (it cannot run what the lab needs)."""
 
 
+NEEDS_CONTAINERS = (
+    "it needs real containers (it builds your image and runs Airflow's own pods), which the "
+    "embedded cluster only simulates. Get them with kind: install Docker and kind, run "
+    "`flightschool cluster up --backend kind` (behind a firewall, `flightschool images build` "
+    "first), then use `--backend kind` or FLIGHTSCHOOL_BACKEND=kind"
+)
+
+
 def supported(lab: Lab, backend: Backend) -> None:
     """Every lab action goes through here, so the app and the CLI refuse alike."""
     if backend.name not in lab.spec.backends:
+        why = f"; {NEEDS_CONTAINERS}" if backend.simulated and lab.spec.deploy else ""
         raise UnsupportedBackend(
             f"lab {lab.id} does not support the {backend.name} backend; it runs on "
             f"{', '.join(lab.spec.backends)} (choose one with --backend or FLIGHTSCHOOL_BACKEND)"
+            + why
         )
 
 
@@ -258,11 +270,31 @@ def check(
             simulated=backend.simulated,
             on_output=on_output,
             learner=learner_access(lab, backend, kube, learner),
+            load_image=image_loader(backend),
+            load_everywhere=everywhere_loader(backend, on_output),
         )
     if docs is not None:
         as_learner = identity_for(lab, backend, kube, learner).client(kube)
         apply_documents(lab, as_learner, docs, names)
     return grade(lab, kube, names, visibility, progress)
+
+
+def image_loader(backend: Backend) -> LoadImage | None:
+    """How a learner's built image reaches the nodes: kind loads it from the local engine;
+    other backends have no way in (their image checks are not graded or cannot pass)."""
+    return backend.load_image if isinstance(backend, KindCluster) else None
+
+
+def everywhere_loader(
+    backend: Backend, on_line: Callable[[str], None] | None = None
+) -> Callable[[str], object] | None:
+    """A built image onto every node of a kind cluster that lacks it (the capstone's
+    scheduler, API server and worker pods run wherever they are scheduled); on other
+    backends the learner's image must be pullable, so nothing is loaded."""
+    if not isinstance(backend, KindCluster):
+        return None
+    cluster, say = backend.cluster, on_line or (lambda _line: None)
+    return lambda tag: images.load(cluster, say, tags=[tag], only_missing=True)
 
 
 def _files(lab: Lab, folder: Path | None, learner: str | None = None) -> Path:

@@ -34,6 +34,8 @@ log = logging.getLogger("flightschool.workshop")
 Role = Literal["learner", "instructor"]
 ROLES: tuple[Role, ...] = ("learner", "instructor")
 MAX_LEARNERS = 500
+SESSION_LIFETIME = timedelta(hours=12)  # a browser session; a workshop day, not forever
+SIGN_OUT = "sign-out"
 _DURATION = re.compile(r"(\d+)\s*([mhd])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _WORKSHOP_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?")
@@ -131,6 +133,12 @@ def _now() -> datetime:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _sign(key: str, body: str) -> str:
+    """A browser session's signature: HMAC-SHA256 keyed by the link's stored secret hash."""
+    mac = hmac.new(key.encode(), f"session:{body}".encode("utf-8", "surrogatepass"), "sha256")
+    return mac.hexdigest()[:43]
 
 
 def _new_token() -> tuple[str, str, str]:
@@ -321,6 +329,72 @@ class Workshops:
                 and row.role == identity.role
             )
 
+    # ---------------------------------------------------------------- browser sessions
+    def open_session(self, identity: Identity, *, now: datetime | None = None) -> str:
+        """A session id for the address bar, so a browser refresh keeps the person signed
+        in. It is not the join link: it ends after SESSION_LIFETIME (or with the link, if
+        sooner), and revoking or renewing the link ends it at once. It holds the link's
+        selector, its end and a nonce, signed with the link's stored secret hash (which
+        never leaves the database): nothing in it can be changed or made up."""
+        now = now or _now()
+        with self.store.transaction() as s:
+            row = self._member(s, identity.learner)
+            ends = min(now + SESSION_LIFETIME, _aware(row.expires_at))
+            body = f"{row.selector}.{int(ends.timestamp())}.{secrets.token_urlsafe(9)}"
+            return f"{body}.{_sign(row.secret_hash, body)}"
+
+    def resume(self, session_id: str, *, now: datetime | None = None) -> Identity:
+        """Who this session id belongs to; SignInRefused (audited) when it is forged,
+        ended, or its link was revoked, renewed or has expired."""
+        now = now or _now()
+        body, _, signature = str(session_id).strip().rpartition(".")
+        selector, _, rest = body.partition(".")
+        ends_text = rest.partition(".")[0]
+        with self.store.transaction() as s:
+            row: JoinToken | None = (
+                s.scalar(select(JoinToken).where(JoinToken.selector == selector))
+                if selector and len(selector) <= 32 and ends_text.isdigit()
+                else None
+            )
+            key = row.secret_hash if row is not None else _hash("no such session")
+            genuine = hmac.compare_digest(_sign(key, body), signature) and row is not None
+            if row is None or not genuine:
+                reason, who = "forged", "?"
+            elif row.revoked_at is not None:
+                reason, who = "revoked", row.learner
+            elif min(int(ends_text), int(_aware(row.expires_at).timestamp())) <= now.timestamp():
+                reason, who = "session-ended", row.learner
+            elif self._signed_out(s, row.learner, body):
+                reason, who = "signed-out", row.learner
+            else:
+                workshop = s.get(Workshop, row.workshop_id)
+                identity = Identity(row.learner, _role(row.role), workshop.name if workshop else "")
+                reason, who = "", row.learner
+        if reason:
+            self.audit(who, "resume-refused", {"reason": reason, "selector": selector[:32]})
+            raise SignInRefused(_SESSION_REFUSALS.get(reason, _REFUSALS.get(reason, "")))
+        return identity
+
+    def end_session(self, session_id: str) -> None:
+        """Sign out: this session id stops working (a copy in the browser's history too).
+        Recorded in the audit log, which `resume` reads back."""
+        try:
+            who = self.resume(session_id)
+        except SignInRefused:
+            return  # nothing to end
+        body = str(session_id).strip().rpartition(".")[0]
+        self.audit(who.learner, SIGN_OUT, {"session": _hash(body)})
+
+    @staticmethod
+    def _signed_out(s: Any, learner: str, body: str) -> bool:
+        ended = _hash(body)  # a person signs out a handful of times: read them all
+        details = s.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == SIGN_OUT, AuditEvent.actor == learner[:80]
+            )
+        )
+        return any(isinstance(d, dict) and d.get("session") == ended for d in details)
+
     # ---------------------------------------------------------------- announcements
     def announce(self, message: str, *, by: str) -> None:
         """The banner every learner page shows; an empty message takes it down."""
@@ -373,6 +447,13 @@ class Workshops:
         with lock:
             yield
 
+
+_SESSION_REFUSALS = {
+    "forged": "This page's session is not valid. Open your join link again.",
+    "session-ended": "Your session has ended. Open your join link again, or ask the "
+    "instructor for a new one.",
+    "signed-out": "You signed out. Open your join link again to sign in.",
+}
 
 _REFUSALS = {
     "forged": "This join link is not valid. Check that you copied all of it, or ask the "

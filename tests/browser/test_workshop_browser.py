@@ -5,6 +5,7 @@ their own namespace, and the instructor's dashboard shows the score without a re
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -96,3 +97,55 @@ def test_instructor_creates_learner_checks_instructor_sees_the_score(
     expect(row).to_contain_text("8/8 ✓", timeout=30_000)
     screenshot(teacher_tab, "workshop-instructor-dashboard")
     kube.delete("v1", "Namespace", "lab-wsb-01-first-pod", grace_seconds=0)
+
+
+def test_a_refresh_keeps_the_learner_signed_in_until_sign_out_or_revoke(
+    workshop_app: tuple[str, dict[str, str]], browser: Browser
+) -> None:
+    url, env = workshop_app
+    made = run(
+        [sys.executable, "-m", "flightschool.cli", "workshop", "create", "wsr", "--learners", "2",
+         "--url", url],
+        timeout=120,
+        env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    links = {line.split("\t")[0]: line.split("\t")[2] for line in made.stdout.splitlines()}
+    tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    tab.goto(links["wsr-01"])
+    expect(tab.get_by_text("Signed in as wsr-01")).to_be_visible(timeout=30_000)
+    expect(tab).to_have_url(re.compile(r"[?&]session="), timeout=15_000)
+    assert "join=" not in tab.url
+    secret = links["wsr-01"].split("join=")[1].split(".")[1]
+    assert secret not in tab.url  # the address bar never holds the link's secret
+
+    tab.reload()  # a new Streamlit session: the same learner, no join link needed
+    expect(tab.get_by_text("Signed in as wsr-01")).to_be_visible(timeout=30_000)
+    tab.get_by_role("link", name="Progress").click()  # a page change keeps it too
+    expect(tab).to_have_url(re.compile(r"/progress\?.*session="), timeout=15_000)
+    tab.reload()
+    expect(tab.get_by_text("Signed in as wsr-01")).to_be_visible(timeout=30_000)
+    screenshot(tab, "workshop-refreshed")
+
+    # Sign out ends it: the same address (from the history) no longer signs anyone in.
+    remembered = tab.url
+    tab.get_by_role("button", name="Sign out").click()
+    expect(tab.get_by_role("button", name="Join")).to_be_visible(timeout=30_000)
+    tab.goto(remembered)
+    expect(tab.get_by_text("You signed out")).to_be_visible(timeout=30_000)
+    expect(tab.get_by_text("Signed in as")).to_have_count(0)
+
+    # Revoking the learner's link ends the sessions it opened, on the next load.
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.goto(links["wsr-02"])
+    expect(other.get_by_text("Signed in as wsr-02")).to_be_visible(timeout=30_000)
+    expect(other).to_have_url(re.compile(r"[?&]session="), timeout=15_000)
+    revoked = run(
+        [sys.executable, "-m", "flightschool.cli", "workshop", "revoke", "wsr-02"],
+        timeout=60,
+        env=env,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    other.reload()
+    expect(other.get_by_text("revoked")).to_be_visible(timeout=30_000)
+    expect(other.get_by_text("Signed in as")).to_have_count(0)

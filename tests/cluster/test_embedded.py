@@ -467,3 +467,97 @@ def test_credentials_on_disk_are_owner_only(embedded: EmbeddedCluster) -> None:
     for path in [embedded.kubeconfig(), *keys]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert stat.S_IMODE((embedded.cluster_dir / "pki").stat().st_mode) == 0o700
+
+
+def test_the_controllers_labs_rely_on_run(kube: Kube, namespace: str) -> None:
+    """The controller manager runs a chosen list of controllers, not all of them: the ones
+    labs and the chart depend on must still act (see cluster/component_flags.py)."""
+    kube.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q"},
+            "spec": {"hard": {"configmaps": "10"}},
+        },
+        namespace,
+    )
+    kube.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}, namespace)
+    volume = f"{namespace}-data"
+    kube.create(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": volume},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "hostPath": {"path": "/tmp/data"},
+                "storageClassName": "manual",
+                "claimRef": {"namespace": namespace, "name": "data"},
+            },
+        }
+    )
+    try:
+        kube.create(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {"name": "data"},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": "manual",
+                    "resources": {"requests": {"storage": "1Gi"}},
+                },
+            },
+            namespace,
+        )
+        kube.create(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "web"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+                    },
+                },
+            },
+            namespace,
+        )
+
+        def quota_counts() -> bool:
+            found = kube.get("v1", "ResourceQuota", "q", namespace) or {}
+            return (found.get("status") or {}).get("used", {}).get("configmaps") is not None
+
+        assert wait_until(quota_counts, 30, 0.2), "resourcequota controller: no usage"
+        bound = wait_until(
+            lambda: (
+                (kube.get("v1", "PersistentVolumeClaim", "data", namespace) or {})
+                .get("status", {})
+                .get("phase")
+                == "Bound"
+            ),
+            30,
+            0.2,
+        )
+        assert bound, "persistentvolume-binder controller: the claim was not bound"
+        edit = kube.get("rbac.authorization.k8s.io/v1", "ClusterRole", "edit") or {}
+        assert edit.get("rules"), "clusterrole-aggregation controller: edit has no rules"
+        assert wait_until(lambda: kube.list_objects("v1", "Pod", namespace, "app=web"), 30, 0.2), (
+            "deployment and replicaset controllers: no pod"
+        )
+        kube.delete("apps/v1", "Deployment", "web", namespace)
+        gone = wait_until(
+            lambda: (
+                not kube.list_objects("apps/v1", "ReplicaSet", namespace)
+                and not kube.list_objects("v1", "Pod", namespace, "app=web")
+            ),
+            30,
+            0.2,
+        )
+        assert gone, "garbage collector: the Deployment's ReplicaSet or pod was left behind"
+    finally:
+        kube.delete("v1", "PersistentVolume", volume)

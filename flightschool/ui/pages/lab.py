@@ -50,6 +50,11 @@ def render(ctx: Context, lab_id: str) -> None:
         st.subheader("Tasks")
         st.markdown("\n".join(f"{i}. {task}" for i, task in enumerate(spec.tasks, 1)))
     with right:
+        try:
+            session.supported(lab, backend)
+        except session.UnsupportedBackend as exc:  # said up front, not after a click
+            st.warning(str(exc))
+            return
         if spec.chart is not None:
             try:
                 chart_path(lab)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from flightschool.cluster.backend import ClusterError
+from flightschool.cluster.backend import ClientCache, ClusterError
 from flightschool.cluster.external import ExternalCluster, _allows
 from flightschool.cluster.factory import get_backend
 from flightschool.cluster.kind import KindCluster
@@ -108,3 +109,65 @@ def test_kind_config_is_the_file_itself_with_official_images(
     monkeypatch.setattr(images, "local_node_image", lambda: None)
     assert KindCluster("unit")._config(None).name == "kind.yaml"
     assert "image" not in yaml.safe_load(KindCluster("unit")._config(None).read_text())["nodes"][0]
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.asked = 0
+        self.up = True
+
+    def healthy(self) -> bool:
+        self.asked += 1
+        return self.up
+
+
+def test_readiness_is_asked_once_per_moment_and_again_after_down(tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig.yaml"
+    config.write_text("{}")
+
+    class Cache(ClientCache):
+        def kubeconfig(self) -> Path:
+            return config
+
+    backend, api = Cache(), _Counting()
+    backend._client = api  # type: ignore[assignment]
+    backend._client_stamp = config.stat().st_mtime_ns
+    assert all(backend.ready() for _ in range(50))  # fifty clicks at once
+    assert api.asked == 1
+    backend.forget_ready()  # the cluster is being stopped
+    api.up = False
+    assert not backend.ready() and not backend.ready()
+    assert api.asked == 3  # an unhealthy answer is never reused
+
+
+def test_one_backend_per_settings_shares_its_client_and_follows_a_new_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(tmp_path / "a"))
+    first = get_backend("embedded")
+    assert get_backend("embedded") is first  # every page run of every session
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(tmp_path / "b"))
+    assert get_backend("embedded") is not first  # other settings: another cluster
+
+    config = tmp_path / "kubeconfig.yaml"
+    body = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "c",
+        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+        "clusters": [{"name": "k", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"token": "one"}}],
+    }
+    config.write_text(yaml.safe_dump(body))
+
+    class Cache(ClientCache):
+        def kubeconfig(self) -> Path:
+            return config
+
+    backend = Cache()
+    client = backend.client()
+    assert backend.client() is client and client.endpoint.token == "one"
+    body["users"] = [{"name": "u", "user": {"token": "two"}}]  # the cluster made again
+    config.write_text(yaml.safe_dump(body))
+    os.utime(config, ns=(1, 1))
+    assert backend.client().endpoint.token == "two"

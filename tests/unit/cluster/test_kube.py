@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import gc
 import stat
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from flightschool.cluster.kube import Kube, KubeError, ResourceType, api_base, segment
+from flightschool.cluster.kube import Kube, KubeError, ResourceType, api_base, segment, wait_until
 
 
 def _kubeconfig(tmp_path: Path) -> Path:
@@ -108,3 +109,27 @@ def test_a_token_file_is_read_on_every_request(tmp_path: Path) -> None:
     (tmp_path / "token").unlink()
     with pytest.raises(KubeError, match="cannot read the token file"):
         kube._headers("application/json")
+
+
+def test_wait_until_backs_off_and_never_asks_faster_than_answers_come() -> None:
+    asked: list[float] = []
+
+    def instant() -> bool:
+        asked.append(time.monotonic())
+        return False
+
+    assert wait_until(instant, 0.5, 0.01) is None
+    assert len(asked) <= 20  # at a fixed 0.01 s it would ask about fifty times
+
+    slow: list[float] = []
+
+    def busy() -> bool:  # a busy API server: each answer takes 50 ms
+        slow.append(time.monotonic())
+        time.sleep(0.05)
+        return False
+
+    wait_until(busy, 0.5, 0.01)
+    assert len(slow) <= 6  # each pause at least as long as the answer took
+
+    calls = iter(range(10))
+    assert wait_until(lambda: next(calls) >= 3, 5, 0.01) is True  # returns once true

@@ -22,6 +22,17 @@ def test_the_shipped_pools_have_what_the_labs_need() -> None:
     assert manifests["gpu-1"]["spec"]["taints"][0]["key"] == "nvidia.com/gpu"
 
 
+def test_copies_of_the_pool_keep_each_nodes_size_and_labels() -> None:
+    pools = load_pools()
+    once = node_manifests(pools)
+    thrice = {m["metadata"]["name"]: m for m in node_manifests(pools, 3)}
+    assert len(thrice) == 3 * len(once) == len(node_names(pools, 3))
+    assert set(node_names(pools)) <= set(thrice)  # the first copy keeps the names
+    last_gpu = f"gpu-{3 * next(p.count for p in pools.pools if p.name == 'gpu')}"
+    assert thrice[last_gpu]["status"]["capacity"] == thrice["gpu-1"]["status"]["capacity"]
+    assert thrice[last_gpu]["spec"]["taints"] == thrice["gpu-1"]["spec"]["taints"]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -113,12 +113,22 @@ def test_settings_are_read_on_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         ("FLIGHTSCHOOL_DATA_DIR", "a\0b", "not a usable path"),
         ("FLIGHTSCHOOL_PUBLIC_URL", "school.example.org", "must be the app's address"),
         ("FLIGHTSCHOOL_PUBLIC_URL", "https://h/?join=x", "must be the app's address"),
+        ("FLIGHTSCHOOL_NODE_POOL_COPIES", "0", "a whole number from 1 to 20"),
+        ("FLIGHTSCHOOL_NODE_POOL_COPIES", "lots", "a whole number from 1 to 20"),
+        ("FLIGHTSCHOOL_NODE_POOL_COPIES", "21", "a whole number from 1 to 20"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(name: str, value: str, words: str) -> None:
     with pytest.raises(settings.SettingsError, match=re.escape(name)) as caught:
         settings.current({name: value})
     assert words in str(caught.value)
+
+
+def test_a_workshop_gets_a_bigger_embedded_pool_unless_told() -> None:
+    assert settings.current({}).node_pool_copies == 1
+    assert settings.current({"FLIGHTSCHOOL_MODE": "workshop"}).node_pool_copies == 5
+    told = {"FLIGHTSCHOOL_MODE": "workshop", "FLIGHTSCHOOL_NODE_POOL_COPIES": "2"}
+    assert settings.current(told).node_pool_copies == 2
 
 
 def test_the_cli_names_a_bad_setting_instead_of_a_traceback(

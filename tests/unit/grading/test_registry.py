@@ -14,7 +14,7 @@ from flightschool.cluster.kube import KubeError
 from flightschool.content.labs import CHECK_TYPES, Check
 from flightschool.dags.config import ConfigFacts
 from flightschool.dags.inspect import FileSummary
-from flightschool.grading.artifacts import AirflowOutcome, Artifacts, HelmOutcome
+from flightschool.grading.artifacts import AirflowOutcome, Artifacts, DeployOutcome, HelmOutcome
 from flightschool.grading.registry import REGISTRY, evaluate
 from flightschool.grading.view import ClusterView
 from tests.unit.grading.fake_cluster import FakeCluster
@@ -257,3 +257,110 @@ def test_dockerfile_rules_read_the_parsed_file(
     )
     c = check("dockerfile", rule="runs-as-airflow")
     assert grade(c, artifacts=Artifacts(files=tmp_path))[0] is passes
+
+
+RAN = DeployOutcome(
+    dag_id="capstone",
+    run_id="flightschool-1",
+    run_state="success",
+    task_states={"extract": "success", "report": "success"},
+)
+
+
+def test_airflow_run_reads_the_run_and_each_task_instance() -> None:
+    run = check("airflow_run", run_state="success")
+    tasks = check("airflow_run", task_states={"report": "success"}, all_tasks="success")
+    assert grade(run, artifacts=Artifacts(deploy=RAN)) == (True, "")
+    assert grade(tasks, artifacts=Artifacts(deploy=RAN)) == (True, "")
+    failed = DeployOutcome(
+        dag_id="capstone",
+        run_id="flightschool-1",
+        run_state="failed",
+        task_states={"extract": "upstream_failed", "report": "success"},
+    )
+    passed, message = grade(run, artifacts=Artifacts(deploy=failed))
+    assert not passed and "the run flightschool-1 is failed" in message
+    passed, message = grade(tasks, artifacts=Artifacts(deploy=failed))
+    assert not passed and "extract is upstream_failed" in message
+    missing = check("airflow_run", task_states={"load": "success"})
+    passed, message = grade(missing, artifacts=Artifacts(deploy=RAN))
+    assert not passed and "load is missing" in message
+
+
+def test_airflow_run_says_where_the_deploy_stopped() -> None:
+    c = check("airflow_run", run_state="success")
+    stopped = DeployOutcome(stopped="your image did not build: Dockerfile:3: RUN false: exit 1")
+    passed, message = grade(c, artifacts=Artifacts(deploy=stopped))
+    assert not passed and "Dockerfile:3: RUN false" in message
+    passed, message = grade(c, artifacts=Artifacts())
+    assert not passed and "the deploy step did not run" in message
+
+
+def task_pod(
+    task: str,
+    *,
+    made_by: str = "kubernetes_executor",
+    phase: str = "Succeeded",
+    run_id: str = "flightschool-1",
+    try_number: str = "1",
+    cpu: str = "100m",
+) -> dict[str, Any]:
+    labels = {
+        made_by: "True",
+        "dag_id": "capstone",
+        "task_id": task,
+        "run_id": run_id,
+        "try_number": try_number,
+        "component": "worker",
+    }
+    return obj(
+        "Pod",
+        f"{task}-{run_id}-{try_number}",
+        metadata={"labels": labels},
+        spec={"containers": [{"name": "base", "resources": {"requests": {"cpu": cpu}}}]},
+        status={"phase": phase},
+    )
+
+
+def test_task_pods_finds_each_tasks_pod_of_the_run() -> None:
+    resources = {
+        "spec": {"containers": [{"name": "base", "resources": {"requests": {"cpu": "0.1"}}}]}
+    }
+    c = check("task_pods", made_by="executor", tasks=["extract", "report"], match=resources)
+    pods = [task_pod("extract"), task_pod("report")]
+    assert grade(c, FakeCluster(pods), Artifacts(deploy=RAN)) == (True, "")
+    # a later try of the same task is the one that counts
+    retried = [task_pod("extract", phase="Failed"), task_pod("extract", try_number="2"), pods[1]]
+    assert grade(c, FakeCluster(retried), Artifacts(deploy=RAN)) == (True, "")
+
+
+@pytest.mark.parametrize(
+    ("pods", "says"),
+    [
+        ([task_pod("extract")], "no pod from the executor for task report"),
+        (
+            [task_pod("extract"), task_pod("report", run_id="flightschool-0")],
+            "for task report in run",
+        ),
+        (
+            [task_pod("extract"), task_pod("report", made_by="kubernetes_pod_operator")],
+            "no pod from",
+        ),
+        ([task_pod("extract"), task_pod("report", phase="Failed")], "is Failed"),
+        ([task_pod("extract"), task_pod("report", cpu="200m")], "expected '0.1', found '200m'"),
+    ],
+)
+def test_task_pods_near_misses_name_the_task(pods: list[dict[str, Any]], says: str) -> None:
+    resources = {
+        "spec": {"containers": [{"name": "base", "resources": {"requests": {"cpu": "0.1"}}}]}
+    }
+    c = check("task_pods", made_by="executor", tasks=["extract", "report"], match=resources)
+    passed, message = grade(c, FakeCluster(pods), Artifacts(deploy=RAN))
+    assert not passed and says in message, message
+
+
+def test_task_pods_needs_a_run() -> None:
+    c = check("task_pods", made_by="pod_operator", tasks=["report"])
+    stopped = DeployOutcome(stopped="Airflow did not become Ready: pod airflow-scheduler-0: ...")
+    passed, message = grade(c, FakeCluster([task_pod("report")]), Artifacts(deploy=stopped))
+    assert not passed and "did not become Ready" in message

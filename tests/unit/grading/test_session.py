@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.cluster.external import ExternalCluster
 from flightschool.content.labs import Lab, load_lab
 from flightschool.grading import session
@@ -31,6 +32,22 @@ def test_a_lab_refuses_a_backend_it_does_not_list_before_touching_anything(
     assert "kubeconfig" not in lab.spec.backends
     with pytest.raises(session.UnsupportedBackend, match="does not support the kubeconfig"):
         ACTIONS[action](lab, ExternalCluster())
+    assert not (tmp_path / "ws").exists()
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_the_capstone_on_the_embedded_cluster_says_it_needs_real_containers(
+    action: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before anything starts, with what to do: the CLI and the app show it as is."""
+    monkeypatch.setenv("FLIGHTSCHOOL_WORKSPACE", str(tmp_path / "ws"))
+    lab = load_lab(ROOT / "labs" / "11-airflow-on-kind")
+    with pytest.raises(session.UnsupportedBackend) as refused:
+        ACTIONS[action](lab, EmbeddedCluster())  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert "needs real containers" in message
+    assert "flightschool cluster up --backend kind" in message
+    assert "flightschool images build" in message
     assert not (tmp_path / "ws").exists()
 
 

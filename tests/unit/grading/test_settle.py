@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from flightschool.cluster.outcomes import OUTCOME
-from flightschool.grading.settle import QUIET, moving, pod_moving, settle
+from flightschool.grading.settle import QUIET, WATCHED, moving, pod_moving, settle, watched_for
 from tests.unit.grading.fake_cluster import FakeCluster
 
 
@@ -195,3 +195,49 @@ def test_a_cluster_still_making_progress_gets_up_to_the_ceiling() -> None:
     cluster.on_list = busy
     done = settle(cluster, ["lab"], limit=5, ceiling=12, clock=clock, sleep=clock.sleep)
     assert not done.at_rest and 12 <= done.seconds < 12.2
+
+
+def test_a_lab_that_makes_only_pods_watches_only_pods() -> None:
+    assert watched_for(["Pod", "ResourceQuota", "LimitRange"]) == (
+        ("v1", "Pod"),
+        ("v1", "ResourceQuota"),
+    )
+    assert {k for _, k in watched_for(["Deployment"])} == {"Deployment", "ReplicaSet", "Pod"}
+    assert {k for _, k in watched_for(["CronJob"])} == {"Job", "Pod"}
+    assert watched_for(["ServiceAccount", "Role"]) == ()
+    assert watched_for(None) == WATCHED  # setup objects, a chart, a DAG: anything moves
+
+
+def test_settle_lists_only_what_it_watches_and_nothing_when_nothing_can_move() -> None:
+    clock = Clock()
+    cluster = FakeCluster([pod(phase="Succeeded", ready=False)])
+    done = settle(cluster, ["lab"], limit=5, kinds=(("v1", "Pod"),), clock=clock, sleep=clock.sleep)
+    assert done.at_rest and cluster.lists == 3  # three looks (quiet for QUIET), one kind each
+    still = FakeCluster([pod(phase="Pending", node=None, ready=False)])
+    assert settle(still, ["lab"], limit=5, kinds=(), clock=clock, sleep=clock.sleep).at_rest
+    assert still.lists == 0
+
+
+def test_a_slow_cluster_is_not_asked_again_before_it_has_answered() -> None:
+    clock = Clock()
+    cluster = FakeCluster([pod(phase="Pending", node=None, ready=False)])
+
+    def slow(kind: str) -> None:  # each listing takes a second: a busy API server
+        clock.now += 1.0
+
+    cluster.on_list = slow
+    done = settle(
+        cluster, ["lab"], limit=10, kinds=(("v1", "Pod"),), clock=clock, sleep=clock.sleep
+    )
+    assert not done.at_rest
+    assert cluster.lists <= 6  # at 0.1 s pauses it would have asked nine times
+
+
+def test_a_quota_not_yet_counted_is_still_moving() -> None:
+    hard = {"pods": "10", "requests.memory": "2Gi"}
+    fresh = {"kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": hard}}
+    assert moving({"ResourceQuota": [fresh]}) == [
+        "ResourceQuota/q: the quota controller has not counted its usage yet"
+    ]
+    counted = {**fresh, "status": {"hard": hard, "used": {"pods": "0", "requests.memory": "0"}}}
+    assert moving({"ResourceQuota": [counted]}) == []

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from flightschool.progress.schema import JoinToken
 from flightschool.progress.store import ProgressStore
 from flightschool.progress.workshop import (
+    SESSION_LIFETIME,
     SharedDatabaseRequired,
     SignInRefused,
     WorkshopError,
@@ -88,6 +89,58 @@ def test_a_revoked_token_is_refused_and_the_open_session_ends(shop: Workshops) -
     assert shop.sign_in(renewed.token).learner == who.learner
     with pytest.raises(SignInRefused):
         shop.sign_in(link.token)  # the old link stays dead
+
+
+def test_a_browser_session_resumes_the_same_person_until_it_ends(shop: Workshops) -> None:
+    links = shop.create("nov", 2, timedelta(hours=48))
+    who = shop.sign_in(links[1].token)
+    session = shop.open_session(who)
+    assert links[1].token.split(".")[1] not in session  # never the link's secret
+    assert shop.resume(session) == who
+    assert shop.resume(shop.open_session(shop.sign_in(links[0].token))).instructor
+    # a workshop day, not forever
+    with pytest.raises(SignInRefused, match="has ended"):
+        shop.resume(session, now=datetime.now(UTC) + SESSION_LIFETIME + timedelta(minutes=1))
+    assert shop.audit_events("resume-refused")[-1]["detail"]["reason"] == "session-ended"
+
+
+@pytest.mark.parametrize("part", [0, 1, 2, 3])
+def test_a_session_id_changed_anywhere_is_refused_as_forged(shop: Workshops, part: int) -> None:
+    link = shop.create("nov", 2, timedelta(hours=8))[1]
+    pieces = shop.open_session(shop.sign_in(link.token)).split(".")
+    pieces[part] = pieces[part][:-1] + ("A" if pieces[part][-1] != "A" else "B")
+    with pytest.raises(SignInRefused, match="not valid"):
+        shop.resume(".".join(pieces))
+    assert shop.audit_events("resume-refused")[-1]["detail"]["reason"] == "forged"
+    for junk in ("", "x", "a.b.c.d", "." * 5, "é.1.ü.\x00"):
+        with pytest.raises(SignInRefused):
+            shop.resume(junk)
+
+
+def test_a_session_ends_with_its_link_and_on_sign_out(shop: Workshops) -> None:
+    links = shop.create("nov", 2, timedelta(hours=8))
+    ada, bob = shop.sign_in(links[1].token), shop.sign_in(links[2].token)
+    revoked, renewed = shop.open_session(ada), shop.open_session(bob)
+    shop.revoke(ada.learner)
+    with pytest.raises(SignInRefused, match="revoked"):
+        shop.resume(revoked)
+    shop.renew(bob.learner)  # a new link: sessions of the old one end
+    with pytest.raises(SignInRefused, match="not valid"):
+        shop.resume(renewed)
+    fresh = shop.renew(bob.learner)
+    first = shop.open_session(shop.sign_in(fresh.token))
+    second = shop.open_session(shop.sign_in(fresh.token))
+    shop.end_session(first)
+    with pytest.raises(SignInRefused, match="signed out"):
+        shop.resume(first)
+    assert shop.resume(second) == bob  # another tab or device stays signed in
+
+
+def test_a_session_never_outlives_its_link(shop: Workshops) -> None:
+    link = shop.create("nov", 1, timedelta(minutes=30))[1]
+    session = shop.open_session(shop.sign_in(link.token))
+    with pytest.raises(SignInRefused, match="has ended"):
+        shop.resume(session, now=datetime.now(UTC) + timedelta(minutes=31))
 
 
 def test_add_a_named_learner_and_refuse_a_bad_or_taken_id(shop: Workshops) -> None:

@@ -287,6 +287,17 @@ def test_lab_page_without_a_cluster_offers_to_start_it(course: Path) -> None:
     assert any(s.value == "Labs" for s in home.subheader)
 
 
+def test_the_capstone_on_the_embedded_backend_says_it_needs_real_containers() -> None:
+    """The default backend is embedded: the page says what the lab needs and how to get it,
+    and offers no start button (nothing would run)."""
+    at = app("lab:11-airflow-on-kind")
+    assert not at.exception
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "needs real containers" in warnings
+    assert "flightschool cluster up --backend kind" in warnings
+    assert not [b for b in at.button if b.label in ("Start lab", "Start the lab cluster")]
+
+
 def _real_lessons() -> list[str]:
     from flightschool.content.catalog import load_catalog
     from flightschool.core.paths import project_root
