@@ -14,12 +14,11 @@ host's locally added authorities in Debian's and Ubuntu's folder for them.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
+from flightschool.core import settings
 from flightschool.core.errors import EnvironmentProblem
 
-VARIABLE = "FLIGHTSCHOOL_EXTRA_CA_CERTS"
 LOCAL_AUTHORITIES = Path("/usr/local/share/ca-certificates")
 
 
@@ -27,17 +26,17 @@ class TrustError(EnvironmentProblem, ValueError):
     pass
 
 
-def extra_ca_certificates(environ: dict[str, str] | None = None) -> list[Path]:
-    """The PEM files to trust, sorted; empty when there are none."""
-    env = dict(os.environ) if environ is None else environ
-    named = env.get(VARIABLE, "").strip()
-    source = Path(named) if named else LOCAL_AUTHORITIES
+def extra_ca_certificates(named: Path | None = None) -> list[Path]:
+    """The PEM files to trust, sorted; empty when there are none. `named`: the setting's
+    file or folder (FLIGHTSCHOOL_EXTRA_CA_CERTS) when not given."""
+    named = named or settings.current().extra_ca_certs
+    source = named or LOCAL_AUTHORITIES
     if source.is_file():
         return [source]
     if source.is_dir():
         return sorted(p for p in source.rglob("*.crt") if p.is_file())
     if named:
-        raise TrustError(f"{VARIABLE}={named}: no such file or folder")
+        raise TrustError(f"FLIGHTSCHOOL_EXTRA_CA_CERTS={named}: no such file or folder")
     return []
 
 

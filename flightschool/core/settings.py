@@ -46,6 +46,7 @@ class Settings:
     content_dir: Path | None  # FLIGHTSCHOOL_CONTENT_DIR: lessons/, quizzes/, labs/
     data_dir: Path | None  # FLIGHTSCHOOL_DATA_DIR: progress, workspaces, credentials
     cache_dir: Path | None  # FLIGHTSCHOOL_CACHE_DIR: toolchain, charts, images
+    extra_ca_certs: Path | None  # FLIGHTSCHOOL_EXTRA_CA_CERTS: CAs the kit's images trust
     database_url: str | None  # FLIGHTSCHOOL_DATABASE_URL: a SQLAlchemy URL
     backend: str  # FLIGHTSCHOOL_BACKEND: embedded, kind or kubeconfig
     cluster_name: str  # FLIGHTSCHOOL_CLUSTER_NAME: the embedded or kind cluster
@@ -78,6 +79,7 @@ def current(environ: Mapping[str, str] | None = None) -> Settings:
         content_dir=_path(env, "CONTENT_DIR"),
         data_dir=_path(env, "DATA_DIR"),
         cache_dir=_path(env, "CACHE_DIR"),
+        extra_ca_certs=_path(env, "EXTRA_CA_CERTS"),
         database_url=_database_url(env),
         backend=_choice(env, "BACKEND", BACKENDS, "embedded"),
         cluster_name=_cluster_name(env),

@@ -12,19 +12,19 @@ from flightschool.cluster import trust
 def test_a_named_file_is_trusted_alone(tmp_path: Path) -> None:
     pem = tmp_path / "proxy.pem"
     pem.write_text("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n")
-    assert trust.extra_ca_certificates({trust.VARIABLE: str(pem)}) == [pem]
+    assert trust.extra_ca_certificates(pem) == [pem]
 
 
 def test_a_named_folder_gives_its_crt_files_in_order(tmp_path: Path) -> None:
     for name in ("b.crt", "a.crt", "notes.txt"):
         (tmp_path / name).write_text("x")
-    found = trust.extra_ca_certificates({trust.VARIABLE: str(tmp_path)})
+    found = trust.extra_ca_certificates(tmp_path)
     assert [p.name for p in found] == ["a.crt", "b.crt"]
 
 
 def test_a_named_path_that_does_not_exist_is_refused_by_name(tmp_path: Path) -> None:
-    with pytest.raises(trust.TrustError, match=f"{trust.VARIABLE}=.*no such file or folder"):
-        trust.extra_ca_certificates({trust.VARIABLE: str(tmp_path / "missing.pem")})
+    with pytest.raises(trust.TrustError, match="FLIGHTSCHOOL_EXTRA_CA_CERTS=.*no such file or folder"):
+        trust.extra_ca_certificates(tmp_path / "missing.pem")
 
 
 def test_certificates_are_copied_under_names_update_ca_certificates_reads(
