@@ -23,7 +23,9 @@ def test_a_named_folder_gives_its_crt_files_in_order(tmp_path: Path) -> None:
 
 
 def test_a_named_path_that_does_not_exist_is_refused_by_name(tmp_path: Path) -> None:
-    with pytest.raises(trust.TrustError, match="FLIGHTSCHOOL_EXTRA_CA_CERTS=.*no such file or folder"):
+    with pytest.raises(
+        trust.TrustError, match=r"FLIGHTSCHOOL_EXTRA_CA_CERTS=.*no such file or folder"
+    ):
         trust.extra_ca_certificates(tmp_path / "missing.pem")
 
 
