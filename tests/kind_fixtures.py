@@ -16,7 +16,11 @@ import pytest
 
 from flightschool.cluster import images
 from flightschool.cluster.kind import NEEDS, KindCluster
+from flightschool.cluster.kube import Kube, wait_until
+from flightschool.content.catalog import load_catalog
+from flightschool.core.paths import project_root
 from flightschool.core.proc import run
+from flightschool.grading import session
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +38,18 @@ def kind_cluster() -> Iterator[KindCluster]:
     yield cluster
     if not keep:
         cluster.down(purge=True)
+
+
+def remove_lab_namespaces(cluster: KindCluster, lab_id: str) -> None:
+    """After a module that installs an Airflow release: its lab's namespaces go, and with them
+    the release's CPU requests, which would otherwise keep later tests' pods Pending on the
+    kind nodes (each has the host's real CPUs, two here)."""
+    kube = Kube(cluster.kubeconfig())
+    lab = load_catalog(project_root()).labs[lab_id]
+    names = list(session.namespace_map(lab, cluster).values())
+    for name in names:
+        kube.delete("v1", "Namespace", name)
+    gone = wait_until(
+        lambda: all(kube.get("v1", "Namespace", n) is None for n in names) or None, 300, 2
+    )
+    assert gone, f"lab namespaces still there after 300 s: {names}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,18 @@ from flightschool.grading import session
 from flightschool.grading.report import Report
 from tests.charts import proof_chart
 from tests.conftest import ROOT
+from tests.kind_fixtures import remove_lab_namespaces
 
 pytestmark = pytest.mark.kind
 
 LAB = "11-airflow-on-kind"
 NEEDED = ("postgres:15", "python:3.12-slim", "apache/airflow:3.3.2")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def release_removed_after(kind_cluster: KindCluster) -> Iterator[None]:
+    yield
+    remove_lab_namespaces(kind_cluster, LAB)
 
 
 @pytest.fixture

@@ -20,12 +20,19 @@ from flightschool.core.paths import project_root
 from flightschool.grading import session
 from flightschool.grading.report import Report
 from flightschool.grading.runner import grade
+from tests.kind_fixtures import remove_lab_namespaces
 
 pytestmark = [pytest.mark.kind, pytest.mark.timeout(1800)]
 
 LAB = "09-helm-values"
 AIRFLOW = ("scheduler", "api-server", "dag-processor", "triggerer")
 TEST_CHART = project_root().parent / "shared" / "charts" / "airflow-1.21.0.tgz"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def release_removed_after(kind_cluster: KindCluster) -> Iterator[None]:
+    yield
+    remove_lab_namespaces(kind_cluster, LAB)
 
 
 @pytest.fixture
