@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from flightschool.cluster.kube import KubeError
+from flightschool.core.errors import EnvironmentProblem
 
 COOKIE = "_token"  # Airflow's JWT cookie (airflow.api_fastapi.auth.managers.base_auth_manager)
 FINISHED = ("success", "failed")
@@ -31,7 +32,7 @@ class Requester(Protocol):
     ) -> Any: ...
 
 
-class AirflowApiError(RuntimeError):
+class AirflowApiError(EnvironmentProblem, RuntimeError):
     """Airflow's API refused or did not answer; the message says which call and why."""
 
 
