@@ -64,7 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--cluster", default=os.environ.get("FLIGHTSCHOOL_KIND_TEST_CLUSTER", "fs-dev")
+        "--cluster", default=os.environ.get("FLIGHTSCHOOL_KIND_TEST_CLUSTER", "fs-kind-test")
     )
     parser.add_argument(
         "--chart",
