@@ -89,7 +89,29 @@ def run_step(
         spec.run_timeout,
         say,
     )
+    if out.run_id and not out.api_error:
+        _task_pods_finish(kube, namespace, out.run_id, say)
     return rendered, out
+
+
+def _task_pods_finish(kube: Kube, namespace: str, run_id: str, say: Callable[[str], None]) -> None:
+    """Airflow marks a task done before its worker pod's container has exited: the pods are
+    graded once they have finished too (a pod still running after a minute is graded as it is)."""
+
+    def running() -> list[str]:
+        try:
+            pods = kube.list_objects("v1", "Pod", namespace, label_selector=f"run_id={run_id}")
+        except KubeError:
+            return []  # grading reads the pods again and reports what it finds
+        return [
+            p["metadata"]["name"]
+            for p in pods
+            if (p.get("status") or {}).get("phase") in ("Pending", "Running")
+        ]
+
+    if running():
+        say("Waiting for the run's pods to finish…")
+        wait_for(lambda: not running(), 60.0, 2)
 
 
 def _run_dag(
