@@ -44,18 +44,23 @@ def workshop_app(
             os.killpg(pid, signal.SIGTERM)
 
 
-def test_instructor_creates_learner_checks_instructor_sees_the_score(
-    workshop_app: tuple[str, dict[str, str]], browser: Browser, kube: Kube
-) -> None:
-    url, env = workshop_app
+def _create_workshop(url: str, env: dict[str, str], name: str) -> dict[str, str]:
+    """A workshop of two learners made with the CLI, as an instructor would: link by learner."""
     made = run(
-        [sys.executable, "-m", "flightschool.cli", "workshop", "create", "wsb", "--learners", "2",
+        [sys.executable, "-m", "flightschool.cli", "workshop", "create", name, "--learners", "2",
          "--url", url],
         timeout=120,
         env=env,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    links = {line.split("\t")[0]: line.split("\t")[2] for line in made.stdout.splitlines()}
+    return {line.split("\t")[0]: line.split("\t")[2] for line in made.stdout.splitlines()}
+
+
+def test_instructor_creates_learner_checks_instructor_sees_the_score(
+    workshop_app: tuple[str, dict[str, str]], browser: Browser, kube: Kube
+) -> None:
+    url, env = workshop_app
+    links = _create_workshop(url, env, "wsb")
     teacher_tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     learner_tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
 
@@ -103,14 +108,7 @@ def test_a_refresh_keeps_the_learner_signed_in_until_sign_out_or_revoke(
     workshop_app: tuple[str, dict[str, str]], browser: Browser
 ) -> None:
     url, env = workshop_app
-    made = run(
-        [sys.executable, "-m", "flightschool.cli", "workshop", "create", "wsr", "--learners", "2",
-         "--url", url],
-        timeout=120,
-        env=env,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    links = {line.split("\t")[0]: line.split("\t")[2] for line in made.stdout.splitlines()}
+    links = _create_workshop(url, env, "wsr")
     tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     tab.goto(links["wsr-01"])
     expect(tab.get_by_text("Signed in as wsr-01")).to_be_visible(timeout=30_000)
