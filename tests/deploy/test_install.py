@@ -21,7 +21,7 @@ from flightschool.cluster import images
 from flightschool.cluster.kind import KindCluster
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.cluster.namespaces import APP_BINDING, MANAGED_LABEL
-from flightschool.core.proc import Result, run, spawn
+from flightschool.core.proc import Result, pid_alive, run, spawn
 from tests.browser.conftest import browser, free_port, screenshot
 from tests.conftest import ROOT
 from tests.deploy.chart import CHART, helm, values_file
@@ -34,13 +34,46 @@ TAG = "flightschool/app:kind-test"
 POSTGRES = "postgres:15"  # the kit's, loaded into the nodes with the other workload images
 
 
+class Forward:
+    """`kubectl port-forward` to the app's Service, started again when it has exited.
+
+    port-forward ends for good when one forwarded stream fails (a browser dropping its
+    websocket is enough), so each test makes sure it runs before it uses the URL."""
+
+    def __init__(self, kubeconfig: Path, namespace: str, service: str, port: int, log: Path):
+        self.args = [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "port-forward",
+                     f"svc/{service}", f"{port}:80"]  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.pid: int | None = None
+        self.starts = 0
+
+    def ensure(self) -> str:
+        if self.pid is None or not pid_alive(self.pid):
+            if self.pid is not None:
+                os.waitpid(self.pid, os.WNOHANG)  # reap the exited one
+            self.pid = spawn(self.args, log_file=self.log)
+            self.starts += 1
+        assert wait_until(lambda: _health(self.url) == "ok", 60, 0.5), self.log.read_text()
+        return self.url
+
+    def stop(self) -> None:
+        if self.pid is not None and pid_alive(self.pid):
+            os.killpg(self.pid, signal.SIGTERM)
+
+
 @dataclass(frozen=True)
 class Release:
     name: str
     namespace: str
     prefix: str
-    url: str  # the app through a port-forward of its Service
+    forward: Forward
     kubeconfig: Path
+
+    @property
+    def url(self) -> str:
+        """The app through a port-forward of its Service, running when this returns."""
+        return self.forward.ensure()
 
     def kubectl(self, *args: str, timeout: float = 120) -> Result:
         return run(
@@ -133,19 +166,13 @@ def release(
             env={"HELM_CACHE_HOME": str(tmp / "helm"), "HELM_CONFIG_HOME": str(tmp / "helm")},
         )  # fmt: skip
         assert installed.ok, installed.stderr + _describe(kubeconfig, namespace)
-        forward = spawn(
-            [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "port-forward",
-             f"svc/{name}-flightschool", f"{port}:80"],
-            log_file=tmp / "port-forward.log",
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        assert wait_until(lambda: _health(url) == "ok", 60, 0.5), (
-            tmp / "port-forward.log"
-        ).read_text()
-        yield Release(name, namespace, prefix, url, kubeconfig)
+        forward = Forward(kubeconfig, namespace, f"{name}-flightschool", port,
+                          tmp / "port-forward.log")  # fmt: skip
+        forward.ensure()
+        yield Release(name, namespace, prefix, forward, kubeconfig)
     finally:
         if forward is not None:
-            os.killpg(forward, signal.SIGTERM)
+            forward.stop()
         run([helm(), "uninstall", name, "--kubeconfig", kubeconfig, "-n", namespace,
              "--wait", "--timeout", "5m"], timeout=400)  # fmt: skip
         for ns in kube.list_objects("v1", "Namespace", None, f"{MANAGED_LABEL}=true"):
@@ -228,3 +255,14 @@ def test_a_forged_join_link_is_refused(release: Release, browser: Browser) -> No
     tab.goto(f"{release.url}/?join=forged.token")
     expect(tab.get_by_text("This join link is not valid")).to_be_visible(timeout=60_000)
     expect(tab.get_by_text("Signed in as")).to_have_count(0)
+
+
+def test_no_replica_restarted_while_learners_used_it(release: Release) -> None:
+    """A restarted replica would drop its learners' sessions; the forward may restart, the
+    app must not."""
+    restarts = release.kubectl(
+        "get", "pods", "-l", "app.kubernetes.io/name=flightschool", "-o",
+        "jsonpath={range .items[*]}{.status.containerStatuses[0].restartCount} {end}",
+    )  # fmt: skip
+    assert restarts.ok, restarts.stderr
+    assert set(restarts.stdout.split()) == {"0"}, _describe(release.kubeconfig, release.namespace)
