@@ -46,7 +46,8 @@ def ours(name: str) -> float:
 
 def bare(
     name: str, workdir: Path, config_args: list[str], tc: toolchain.Toolchain, nodes_file: Path
-) -> float:
+) -> tuple[float, float]:
+    """Seconds to the same end state, and the resident memory (MB) of its processes."""
     env = {"KWOK_WORKDIR": str(workdir), "PATH": f"{tc.bin_dir}{os.pathsep}{os.environ['PATH']}"}
     kubeconfig = workdir / "clusters" / name / "kubeconfig.yaml"
     kubectl = [str(tc.path("kubectl")), "--kubeconfig", str(kubeconfig)]
@@ -81,8 +82,12 @@ def bare(
             time.sleep(0.1)
 
     elapsed = timed(go)
+    time.sleep(3)  # as long as ours settles before its memory is read
+    kb = 0
+    for pidfile in (workdir / "clusters" / name / "pids").glob("*.pid"):
+        kb += memory_kb(int(pidfile.read_text().strip())).get("VmRSS", 0)
     run([tc.path("kwokctl"), "delete", "cluster", "--name", name], timeout=120, env=env)
-    return elapsed
+    return elapsed, kb / 1024
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -138,12 +143,14 @@ def main() -> int:
     nodes_file = tmp / "nodes.yaml"
     nodes_file.write_text(yaml.safe_dump_all(nodes.node_manifests(nodes.load_pools())))
 
-    ours_s, bare_s = [], []
+    ours_s, bare_s, bare_mb = [], [], []
     for i in range(runs):
         name = f"bench-{i}"
         ours_s.append(ours(name))
         EmbeddedCluster(name).down(purge=True)
-        bare_s.append(bare(f"bare-{i}", tmp / "bare", config_args, tc, nodes_file))
+        seconds, mb = bare(f"bare-{i}", tmp / "bare", config_args, tc, nodes_file)
+        bare_s.append(seconds)
+        bare_mb.append(mb)
     ours_med, bare_med = statistics.median(ours_s), statistics.median(bare_s)
     print(
         "cold up samples (s):   ours",
@@ -196,7 +203,11 @@ def main() -> int:
 
     print("after the cold runs:", load())
     alive = [c for c in warmup.status().components if c["alive"]]
-    ok &= report("resident memory of the cluster's processes", rss_mb(alive), 400, unit="MB")
+    ours_mb = rss_mb(alive)
+    ok &= report("resident memory of the cluster's processes", ours_mb, 400, unit="MB")
+    bare_median_mb = statistics.median(bare_mb)
+    report("bare kwokctl's processes (median of its runs)", bare_median_mb, None, unit="MB")
+    report("memory ratio ours / bare", ours_mb / bare_median_mb, None, unit="x")
     warmup.down(purge=True)
 
     manifest = (tc.bin_dir or Path()).parent / "bin" / "manifest.json"

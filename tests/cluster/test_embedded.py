@@ -561,3 +561,11 @@ def test_the_controllers_labs_rely_on_run(kube: Kube, namespace: str) -> None:
         assert gone, "garbage collector: the Deployment's ReplicaSet or pod was left behind"
     finally:
         kube.delete("v1", "PersistentVolume", volume)
+
+
+def test_the_api_server_runs_with_the_patched_environment(embedded: EmbeddedCluster) -> None:
+    """kwokctl hands each component the environment component_flags.py patches in: the API
+    server collects its heap at GOGC=50 (what keeps the cluster's memory down)."""
+    component = next(c for c in embedded.status().components if c["name"] == "kube-apiserver")
+    environ = Path(f"/proc/{component['pid']}/environ").read_bytes().split(b"\0")
+    assert b"GOGC=50" in environ
