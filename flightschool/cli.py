@@ -212,6 +212,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _sandbox_fix(problem: str) -> str:
+    """What to do about bwrap_problem()'s answer: switched off, missing, or blocked."""
+    if problem.startswith("FLIGHTSCHOOL_SANDBOX"):
+        return "unset FLIGHTSCHOOL_SANDBOX (workshop mode needs the sandbox on)"
+    if "not installed" in problem:
+        return "install bubblewrap (the `bubblewrap` package)"
+    return (
+        "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 or, "
+        "on Ubuntu, kernel.apparmor_restrict_unprivileged_userns=0); in a container, run it "
+        "with a user namespace or privileged (the Helm chart's `sandbox` values)"
+    )
+
+
 def _app(args: argparse.Namespace) -> int:
     from flightschool.core import settings
     from flightschool.core.proc import replace_process
@@ -236,7 +249,7 @@ def _app(args: argparse.Namespace) -> int:
         if problem := bwrap_problem():  # learner code would be refused on every click
             print(
                 f"error: workshop mode runs learner code only inside bubblewrap, and {problem}: "
-                "install bubblewrap (the `bubblewrap` package) and leave FLIGHTSCHOOL_SANDBOX on",
+                f"{_sandbox_fix(problem)}",
                 file=sys.stderr,
             )
             return 2

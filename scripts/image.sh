@@ -60,7 +60,7 @@ for name in ("kubectl", "helm"):
 PY
 
 say "content"
-(cd "$root" && git ls-files -co --exclude-standard -- app.py pyproject.toml lessons quizzes \
+(cd "$root" && git ls-files -co --exclude-standard -- app.py .streamlit pyproject.toml lessons quizzes \
   labs exams interviews ledger cluster ':!cluster/images' | tar -c -T - | tar -x -C "$ctx/content")
 
 say "docker build $tag (base $base)"

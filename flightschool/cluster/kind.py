@@ -143,9 +143,18 @@ class KindCluster(ClientCache):
         self._load_kit_images(progress)
         return self.status()
 
+    @staticmethod
+    def _configured_nodes() -> int:
+        """How many nodes cluster/kind.yaml asks for (kind's default: one)."""
+        source = project_root() / "cluster" / "kind.yaml"
+        config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        return len(config.get("nodes") or []) or 1
+
     def _wait_ready(self, kube: Kube, progress: Progress) -> None:
-        """kind's --wait covers the control plane only: wait for every node to be Ready."""
+        """kind's --wait covers the control plane only: wait for every node of the config to
+        have registered and be Ready (a worker may register after the control plane is)."""
         started = time.monotonic()
+        expected = self._configured_nodes()
         waiting: list[str] = []
         while time.monotonic() - started < READY_TIMEOUT:
             try:
@@ -153,6 +162,8 @@ class KindCluster(ClientCache):
             except KubeError:
                 nodes = []
             waiting = [n["name"] for n in nodes if not n["ready"]]
+            if len(nodes) < expected:
+                waiting.append(f"{expected - len(nodes)} node(s) not registered yet")
             if nodes and not waiting:
                 progress(f"all {len(nodes)} nodes Ready ({time.monotonic() - started:.0f} s)")
                 return

@@ -97,6 +97,9 @@ class ProgressStore:
         self.version = migrations.migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._open = threading.local()  # the session of this thread's open transaction
+        # Profiles are never renamed or deleted, so a name's id never changes: every page
+        # load asked the database for it again.
+        self._profile_ids: dict[str, int] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -149,9 +152,13 @@ class ProgressStore:
         raise ProfileError(f"could not create the profile {clean!r}; try again")
 
     def _profile_id(self, s: Session, name: str) -> int:
+        known = self._profile_ids.get(name)
+        if known is not None:
+            return known
         found = s.scalar(select(Profile.id).where(Profile.name == name))
         if found is None:
             raise ProfileError(f"no profile named {name!r}")
+        self._profile_ids[name] = found
         return found
 
     # ------------------------------------------------------------------ lessons

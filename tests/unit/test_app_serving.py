@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from flightschool.core.proc import run, spawn
 from tests.postgres import postgres_server
 
@@ -104,7 +106,24 @@ def test_workshop_mode_refuses_to_start_without_the_sandbox(tmp_path: Path) -> N
         )
     assert result.returncode == 2
     assert "only inside bubblewrap, and FLIGHTSCHOOL_SANDBOX=off" in result.stderr
+    assert "unset FLIGHTSCHOOL_SANDBOX" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("problem", "fix"),
+    [
+        ("bwrap is not installed", "install bubblewrap"),
+        ("bwrap cannot create a sandbox here: setting up uid map: Permission denied",
+         "allow unprivileged user namespaces"),
+        ("FLIGHTSCHOOL_SANDBOX=off", "unset FLIGHTSCHOOL_SANDBOX"),
+    ],
+)  # fmt: skip
+def test_the_sandbox_advice_fits_its_cause(problem: str, fix: str) -> None:
+    """Installing bubblewrap does not help where it is installed but blocked."""
+    from flightschool.cli import _sandbox_fix
+
+    assert fix in _sandbox_fix(problem)
 
 
 def test_workshop_mode_serves_the_network_because_it_has_sign_in(tmp_path: Path) -> None:
