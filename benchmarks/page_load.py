@@ -35,6 +35,9 @@ class Session:
     query: dict[str, str] = field(default_factory=dict)
     _ws: ClientConnection | None = None
     texts: list[str] = field(default_factory=list)  # markdown of the last page, for checks
+    page_hash: str = ""  # the page drawn last (a live panel's refresh names it)
+    live: dict[str, float] = field(default_factory=dict)  # fragment id -> refresh seconds
+    refreshes: list[float] = field(default_factory=list)  # seconds each refresh took
 
     def open(self) -> None:
         url = self.base.replace("http://", "ws://", 1) + "/_stcore/stream"
@@ -61,27 +64,68 @@ class Session:
             self.open()
         assert self._ws is not None
         self.query.update(query)
-        msg = BackMsg()
-        msg.rerun_script.CopyFrom(ClientState(query_string=urlencode(self.query), page_name=page))
         self.texts = []
+        self.live = {}  # the new page declares its own live panels
+        state = ClientState(query_string=urlencode(self.query), page_name=page)
+        return self._run(state, f"page {page or 'home'!r}", fragment=False)
+
+    def idle(self, seconds: float) -> None:
+        """The learner reads for `seconds` with the page open. As a browser does, every live
+        panel (a fragment with run_every) asks for its refresh each interval; the time each
+        refresh takes goes to `refreshes`."""
+        end = time.perf_counter() + seconds
+        due = {fid: time.perf_counter() + every for fid, every in self.live.items()}
+        while due:
+            fid, when = min(due.items(), key=lambda item: item[1])
+            if when >= end:
+                break
+            time.sleep(max(0.0, when - time.perf_counter()))
+            state = ClientState(
+                query_string=urlencode(self.query),
+                page_script_hash=self.page_hash,
+                fragment_id=fid,
+                is_auto_rerun=True,
+            )
+            self.refreshes.append(self._run(state, "a live panel's refresh", fragment=True))
+            if fid in self.live:
+                due[fid] = time.perf_counter() + self.live[fid]
+            else:
+                due.pop(fid)
+        time.sleep(max(0.0, end - time.perf_counter()))
+
+    def _run(self, state: ClientState, what: str, *, fragment: bool) -> float:
+        """Send one rerun and wait for its end: the page's run, or one fragment's."""
+        assert self._ws is not None
+        msg = BackMsg()
+        msg.rerun_script.CopyFrom(state)
         started = time.perf_counter()
         self._ws.send(msg.SerializeToString())
         deadline = started + RUN_TIMEOUT
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
-                raise PageLoadError(f"page {page or 'home'!r} did not finish in {RUN_TIMEOUT:g} s")
+                raise PageLoadError(f"{what} did not finish in {RUN_TIMEOUT:g} s")
             forward = ForwardMsg()
             forward.ParseFromString(self._ws.recv(timeout=remaining))  # type: ignore[arg-type]
             kind = forward.WhichOneof("type")
             if kind == "page_info_changed":
                 self.query = dict(_pairs(forward.page_info_changed.query_string))
-            elif kind == "delta":
+            elif kind == "navigation":
+                self.page_hash = forward.navigation.page_script_hash
+            elif kind == "auto_rerun":
+                self.live[forward.auto_rerun.fragment_id] = forward.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fid in forward.stop_auto_rerun.fragment_ids:
+                    self.live.pop(fid, None)
+            elif kind == "delta" and not fragment:
                 self._collect(forward)
             elif kind == "script_finished":
-                if forward.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                finished = forward.script_finished
+                if finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and fragment:
                     return time.perf_counter() - started
-                if forward.script_finished in (
+                if finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    return time.perf_counter() - started
+                if finished in (
                     ForwardMsg.FINISHED_EARLY_FOR_RERUN,  # st.rerun: wait for the next run
                     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,  # a live panel's refresh
                 ):

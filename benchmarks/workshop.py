@@ -10,7 +10,10 @@
   session per learner driven over Streamlit's own websocket (benchmarks/page_load.py: the
   server-side render of each page, every element sent; no browser drawing), all open at
   once, each signing in with its join link then loading home, its lab 02 page and its
-  progress page; beside one session of a personal-mode app on the same cluster.
+  progress page; beside one session of a personal-mode app on the same cluster. Between
+  loads a session stays open as a browser tab does: the lab page's live cluster view asks
+  for its refresh every few seconds (the fragment's run_every), and those refreshes load
+  the app too (their times are reported apart).
 
 The learners' checks are driven in-process through the engine the pages call (threads,
 one per learner). Every figure is printed with the machine's one-minute load average
@@ -230,6 +233,7 @@ def _pages(
     pid, url = start_app(shop_env, tmp / "workshop.log")
     loads: list[float] = []
     first: list[float] = []
+    refreshes: list[float] = []  # live panels (the lab page's cluster view) refreshing
     errors: list[str] = []
     all_done = threading.Barrier(len(tokens))
     try:
@@ -245,7 +249,8 @@ def _pages(
                     errors.append(f"after sign-in the address holds {sorted(tab.query)}")
                 for _ in range(rounds):
                     for page in PAGES:
-                        time.sleep(pause.uniform(think / 2, think * 1.5))  # reading, typing
+                        # reading, typing; the page's live panels refresh meanwhile
+                        tab.idle(pause.uniform(think / 2, think * 1.5))
                         loads.append(tab.load(page))
                         if os.environ.get("BENCH_VERBOSE"):
                             print(f"   {page or 'home'}: {loads[-1]:.2f} s", flush=True)
@@ -254,6 +259,7 @@ def _pages(
             except Exception as exc:  # every failure counted, none hidden
                 errors.append(f"{type(exc).__name__}: {exc}")
             finally:
+                refreshes.extend(tab.refreshes)
                 all_done.wait(timeout=600)  # live until every session is done
                 tab.close()
 
@@ -268,6 +274,9 @@ def _pages(
     if loads:
         ok &= spread(f"workshop: page load, {len(tokens)} live sessions", loads, 2.0)
         figure("workshop: app CPU per page load", used / (len(loads) + len(first)), None)
+    if refreshes:
+        spread(f"workshop: live panel refresh, {len(tokens)} live sessions", refreshes, None)
+        figure("workshop: live panel refreshes", float(len(refreshes)), None, unit="")
     ok &= figure("workshop: page errors", float(len(errors)), 0.0, unit="")
     for line in errors[:5]:
         print("  ", line)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from flightschool.cluster.backend import Backend
-from flightschool.cluster.kube import KubeError
+from flightschool.cluster.kube import Kube, KubeError
 from flightschool.cluster.summaries import newest_events, node_row, pod_row
 from flightschool.content.labs import Lab
 from flightschool.core.errors import EnvironmentProblem
@@ -36,7 +36,7 @@ def render(lab: Lab, backend: Backend, scope: str) -> None:
         try:
             pods = [(ns, p) for ns in namespaces for p in kube.list_objects("v1", "Pod", ns)]
             events = [e for ns in namespaces for e in kube.events(ns)]
-            nodes = kube.nodes()
+            nodes = _node_rows(kube.endpoint.server, kube)
         except KubeError as exc:
             st.caption(f"The cluster view is unavailable: {exc}")
             return
@@ -58,10 +58,17 @@ def render(lab: Lab, backend: Backend, scope: str) -> None:
                 st.caption("No events yet.")
         with nodes_tab:
             # a few nodes: a static table shows labels and taints whole
-            st.table(_plain(pd.DataFrame([node_row(n) for n in nodes])).set_index("node"))
+            st.table(_plain(pd.DataFrame(nodes)).set_index("node"))
         st.caption(f"Refreshed every {REFRESH_SECONDS} s.")
 
     live()
+
+
+@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False, max_entries=4)
+def _node_rows(server: str, _kube: Kube) -> list[dict[str, object]]:
+    """The cluster's nodes are the same for every learner on it: one read per refresh
+    period serves every open lab page of the process, not one read per page."""
+    return [node_row(n) for n in _kube.nodes()]
 
 
 def _pod_detail(lab: Lab, backend: Backend, pods: list[tuple[str, str]], detail_key: str) -> None:

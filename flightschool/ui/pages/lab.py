@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from flightschool.cluster.backend import Backend
+from flightschool.cluster.backend import Backend, Status
 from flightschool.cluster.factory import get_backend
 from flightschool.cluster.helm import ChartUnavailable
 from flightschool.content.labs import Lab
@@ -95,10 +95,29 @@ def _without_title(markdown: str) -> str:
     return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
 
 
+# A healthy cluster's status, shared by every lab page of the process for a few seconds: a
+# status probes each component and lists the nodes, and a workshop's learners opened lab
+# pages many times a second. An unhealthy status is never reused (a start follows it).
+HEALTHY_FOR_SECONDS = 5.0
+_healthy: dict[int, tuple[float, Status]] = {}
+
+
+def _status(backend: Backend) -> Status:
+    seen = _healthy.get(id(backend))
+    if seen is not None and time.monotonic() - seen[0] < HEALTHY_FOR_SECONDS:
+        return seen[1]
+    status = backend.status()
+    if status.healthy:
+        _healthy[id(backend)] = (time.monotonic(), status)
+    else:
+        _healthy.pop(id(backend), None)
+    return status
+
+
 def _cluster_panel(backend: Backend) -> bool:
     with st.container(border=True):
         st.markdown("**Lab cluster**")
-        status = backend.status()
+        status = _status(backend)
         if status.healthy:
             st.success(
                 f"{backend.name} cluster ready · {status.server_version} · {len(status.nodes)} nodes",
