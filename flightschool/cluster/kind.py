@@ -170,7 +170,7 @@ class KindCluster(ClientCache):
             time.sleep(2)
         raise ClusterError(
             f"nodes not Ready after {READY_TIMEOUT:.0f} s: {', '.join(waiting) or 'none listed'}; "
-            f"see `kind export logs --name {self.cluster}`"
+            f"see `kind export logs --name {self.cluster}`{_inotify_hint()}"
         )
 
     def _load_kit_images(self, progress: Progress) -> None:
@@ -259,3 +259,23 @@ class KindCluster(ClientCache):
         self, namespace: str, labels: dict[str, str] | None = None, *, owner: str | None = None
     ) -> None:
         reset_namespace(self.client(), namespace, labels, owner=owner)
+
+
+# Every kind node runs its own systemd, containerd and kubelet, each holding inotify
+# instances; kind's known issues name this limit when nodes of a second cluster never come up.
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
+INOTIFY_ENOUGH = 512
+
+
+def _inotify_hint() -> str:
+    try:
+        limit = int(INOTIFY_INSTANCES.read_text().strip())
+    except (OSError, ValueError):
+        return ""
+    if limit >= INOTIFY_ENOUGH:
+        return ""
+    return (
+        f". This machine allows {limit} inotify instances per user, too few for many kind "
+        f"nodes (other kind clusters count too): `sudo sysctl fs.inotify.max_user_instances="
+        f"{INOTIFY_ENOUGH}`, or delete the clusters you do not use (`kind get clusters`)"
+    )
