@@ -116,8 +116,10 @@ class ProgressStore:
                     yield session
                 finally:
                     self._open.session = None
-        except OperationalError as exc:
-            if _disk_full(exc):
+        except BaseException as exc:
+            # rolled back: a profile made inside the transaction is gone again
+            self._profile_ids.clear()
+            if isinstance(exc, OperationalError) and _disk_full(exc):
                 raise StoreFull(
                     "Your progress could not be saved: the disk is full. Nothing saved before "
                     "was lost; free some space and try again."

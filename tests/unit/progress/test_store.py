@@ -329,3 +329,17 @@ def test_an_export_keeps_attempt_kinds_and_old_exports_get_them_from_the_id(
     ]
     with pytest.raises(ProfileError, match=r"quiz_attempts\.0\.kind"):
         store.import_profile({**old, "quiz_attempts": [{**_ATTEMPT, "kind": "drill"}]}, "dee")
+
+
+def test_a_profile_made_in_a_rolled_back_transaction_is_not_remembered(
+    store: ProgressStore,
+) -> None:
+    """Profile ids are cached; a rollback must not leave the id of a profile that is gone."""
+    with pytest.raises(RuntimeError), store.transaction():
+        store.ensure_profile("ghost")
+        store.mark_viewed("ghost", "01-how-airflow-runs-tasks")  # caches the id
+        raise RuntimeError("the page failed")
+    assert "ghost" not in store.profiles()
+    store.ensure_profile("ghost")
+    store.mark_viewed("ghost", "01-how-airflow-runs-tasks")
+    assert store.last_viewed_lesson("ghost") == "01-how-airflow-runs-tasks"
