@@ -669,6 +669,32 @@ def _toolchain_inputs(_pins: Pins) -> list[str]:
     return [toolchain.cache_key()]
 
 
+def _service_steps(service: str, packages: str, image: str, what: str) -> tuple[Step, Step]:
+    """A Debian rootfs with one service's packages, then the image made on it from its
+    template folder: the pair every service image (PostgreSQL, git-sync) is built as."""
+    rootfs = f"{service}-rootfs"
+    base = _service_rootfs_tag(service)
+    return (
+        Step(
+            rootfs,
+            f"Debian rootfs with {packages} (debootstrap)",
+            (),
+            lambda p: [p.suite, p.mirror, SERVICE_PACKAGES[service]],
+            _build_service_rootfs(service),
+            lambda p: (base(p),),
+        ),
+        Step(
+            image,
+            what,
+            (rootfs,),
+            lambda p: [*p.names[image], *_files(image)],
+            _build_from_template(image, image, base),
+            lambda p: p.names[image],
+            loaded=True,
+        ),
+    )
+
+
 STEPS: dict[str, Step] = {
     s.name: s
     for s in (
@@ -785,22 +811,11 @@ STEPS: dict[str, Step] = {
             lambda p: p.names["airflow"],
             loaded=True,
         ),
-        Step(
-            "postgres-rootfs",
-            "Debian rootfs with PostgreSQL (debootstrap)",
-            (),
-            lambda p: [p.suite, p.mirror, SERVICE_PACKAGES["postgres"]],
-            _build_service_rootfs("postgres"),
-            lambda p: (_service_rootfs_tag("postgres")(p),),
-        ),
-        Step(
+        *_service_steps(
+            "postgres",
+            "PostgreSQL",
             "postgres",
             "PostgreSQL for the labs' metadata databases (Debian's postgresql)",
-            ("postgres-rootfs",),
-            lambda p: [*p.names["postgres"], *_files("postgres")],
-            _build_from_template("postgres", "postgres", _service_rootfs_tag("postgres")),
-            lambda p: p.names["postgres"],
-            loaded=True,
         ),
         Step(
             "statsd-exporter",
@@ -811,22 +826,11 @@ STEPS: dict[str, Step] = {
             lambda p: p.names["statsd-exporter"],
             loaded=True,
         ),
-        Step(
-            "git-rootfs",
-            "Debian rootfs with git (debootstrap)",
-            (),
-            lambda p: [p.suite, p.mirror, SERVICE_PACKAGES["git"]],
-            _build_service_rootfs("git"),
-            lambda p: (_service_rootfs_tag("git")(p),),
-        ),
-        Step(
+        *_service_steps(
+            "git",
+            "git",
             "git-sync",
             "git-sync stand-in under the chart's git-sync name (Debian's git)",
-            ("git-rootfs",),
-            lambda p: [*p.names["git-sync"], *_files("git-sync")],
-            _build_from_template("git-sync", "git-sync", _service_rootfs_tag("git")),
-            lambda p: p.names["git-sync"],
-            loaded=True,
         ),
         Step(
             "python",
