@@ -7,29 +7,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from flightschool.cluster.kube import KubeError
 from flightschool.core.errors import EnvironmentProblem
+from flightschool.grading.view import Requester
 
 COOKIE = "_token"  # Airflow's JWT cookie (airflow.api_fastapi.auth.managers.base_auth_manager)
 FINISHED = ("success", "failed")
-
-
-class Requester(Protocol):
-    """The one Kube method used (real client in production, a fake in this module's tests)."""
-
-    def raw(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        query: list[tuple[str, str]] | None = None,
-        content_type: str = "application/json",
-        timeout: float | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any: ...
 
 
 class AirflowApiError(EnvironmentProblem, RuntimeError):

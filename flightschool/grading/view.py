@@ -19,7 +19,23 @@ from flightschool.grading.artifacts import Artifacts
 from flightschool.grading.queries import ObjectQueries
 
 
-class ClusterReader(Protocol):
+class Requester(Protocol):
+    """One request through the cluster's client (cluster/kube.py Kube.raw): all that
+    grading/airflow_api.py needs, and part of what a grading pass needs."""
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any: ...
+
+
+class ClusterReader(Requester, Protocol):
     """What a grading pass asks of the cluster. The real client (cluster/kube.py Kube)
     satisfies it; unit tests pass a small in-memory one."""
 
@@ -32,16 +48,6 @@ class ClusterReader(Protocol):
         namespace: str | None = None,
         label_selector: str | None = None,
     ) -> list[dict[str, Any]]: ...
-
-    def raw(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        query: list[tuple[str, str]] | None = None,
-        content_type: str = "application/json",
-        timeout: float | None = None,
-    ) -> Any: ...
 
     def can_i(
         self,

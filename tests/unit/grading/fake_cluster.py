@@ -4,7 +4,7 @@ admission function. Type-checked strictly with the package (see pyproject's mypy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flightschool.cluster.kube import KubeError, ResourceType
@@ -62,6 +62,7 @@ class FakeCluster:
         query: list[tuple[str, str]] | None = None,
         content_type: str = "application/json",
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         if method == "GET" and path.endswith("/log"):
             pod = path.split("/")[-2]

@@ -5,6 +5,7 @@ method answers as the API server's proxy would."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ PROXY = "/api/v1/namespaces/lab-x/services/http:airflow-api-server:8080/proxy"
 class Proxy:
     def __init__(self, answers: dict[tuple[str, str], Any]) -> None:
         self.answers = answers
-        self.calls: list[tuple[str, str, Any, dict[str, str] | None]] = []
+        self.calls: list[tuple[str, str, Any, Mapping[str, str] | None]] = []
 
     def raw(
         self,
@@ -28,7 +29,7 @@ class Proxy:
         query: list[tuple[str, str]] | None = None,
         content_type: str = "application/json",
         timeout: float | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         self.calls.append((method, path, body, headers))
         answer = self.answers.get((method, path.removeprefix(PROXY)))
