@@ -8,6 +8,9 @@
 - a warm `flightschool images build` (everything cached);
 - memory of the node containers (docker stats) and the engine's disk use (docker system df).
 
+Each run starts with the machine at rest (dirty pages synced, CPUs idle): the previous
+run's deleted cluster otherwise keeps the disk busy into the next create.
+
 Needs Docker and the kit (`flightschool images build`); on a shared engine run
 `eval "$(bash scripts/docker.sh env)"` first. Run: .venv/bin/python benchmarks/kind.py [--runs N]
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import report, timed
+from benchmarks.common import at_rest, report, timed
 from flightschool.cluster import images
 from flightschool.cluster.kind import KindCluster
 from flightschool.core.proc import run
@@ -68,11 +71,16 @@ def main() -> int:
     warm_up = forced_load = 0.0
     for i in range(runs):
         cluster = KindCluster(name)
+        waited = at_rest()
         try:
             create, load = create_and_load(cluster)
             creates.append(create)
             loads.append(load)
-            print(f"run {i + 1}: create {create:.1f} s, load {load:.1f} s", flush=True)
+            print(
+                f"run {i + 1}: create {create:.1f} s, load {load:.1f} s "
+                f"(started after {waited:.0f} s of waiting for the machine to rest)",
+                flush=True,
+            )
             if i == 0:
                 warm_up = timed(lambda c=cluster: c.up(progress=lambda _line: None))
                 forced_load = timed(lambda: images.load(name, lambda _line: None))

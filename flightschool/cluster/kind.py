@@ -129,8 +129,8 @@ class KindCluster(ClientCache):
                     config,
                     "--kubeconfig",
                     self.kubeconfig(),
-                    "--wait",
-                    "180s",
+                    # no --wait: it covers the control plane only, and _wait_ready waits
+                    # for every node (the control plane among them) while showing progress
                 ],
                 timeout=900,
             )
@@ -151,11 +151,12 @@ class KindCluster(ClientCache):
         return len(config.get("nodes") or []) or 1
 
     def _wait_ready(self, kube: Kube, progress: Progress) -> None:
-        """kind's --wait covers the control plane only: wait for every node of the config to
-        have registered and be Ready (a worker may register after the control plane is)."""
+        """Wait for every node of the config to have registered and be Ready (a worker may
+        register after the control plane is), saying how many are as that changes."""
         started = time.monotonic()
         expected = self._configured_nodes()
         waiting: list[str] = []
+        said = -1
         while time.monotonic() - started < READY_TIMEOUT:
             try:
                 nodes = [node_summary(n) for n in kube.nodes()]
@@ -167,7 +168,14 @@ class KindCluster(ClientCache):
             if nodes and not waiting:
                 progress(f"all {len(nodes)} nodes Ready ({time.monotonic() - started:.0f} s)")
                 return
-            time.sleep(2)
+            ready = len(nodes) - len([n for n in nodes if not n["ready"]])
+            if ready != said:
+                progress(
+                    f"{ready} of {expected} nodes Ready "
+                    f"({time.monotonic() - started:.0f} s; a node is Ready once its network runs)"
+                )
+                said = ready
+            time.sleep(1)
         raise ClusterError(
             f"nodes not Ready after {READY_TIMEOUT:.0f} s: {', '.join(waiting) or 'none listed'}; "
             f"see `kind export logs --name {self.cluster}`{_inotify_hint()}"

@@ -15,6 +15,7 @@ from typing import Any
 
 from flightschool.cluster.helm import HelmError, install
 from flightschool.cluster.kube import Kube, KubeError
+from flightschool.cluster.readiness import STUCK, PodState, pod_state
 from flightschool.content.labs import AirflowRunCheck, Lab, TaskPodsCheck
 from flightschool.grading import helm, image
 from flightschool.grading.airflow_api import FINISHED, AirflowApi, AirflowApiError, wait_for
@@ -78,7 +79,7 @@ def run_step(
         out.not_ready = not_ready(kube, namespace)
         return rendered, out
     say("Waiting for Airflow's pods to be Ready…")
-    if not wait_for(lambda: not not_ready(kube, namespace), spec.ready_timeout, 3):
+    if not wait_for(lambda: _all_ready(kube, namespace), spec.ready_timeout, 3):
         out.not_ready = not_ready(kube, namespace) or "Airflow's pods did not become Ready"
         out.stopped = f"Airflow did not become Ready: {out.not_ready}"
         return rendered, out
@@ -174,46 +175,61 @@ def _logged_in(api: AirflowApi) -> Callable[[], bool]:
     return attempt
 
 
+def _waiting_workloads(kube: Kube, namespace: str) -> list[str]:
+    """The Deployments and StatefulSets of the namespace without all their replicas Ready
+    (cheap: what the wait polls)."""
+    return [
+        w["metadata"]["name"]
+        for api, kind in _WORKLOADS
+        for w in kube.list_objects(api, kind, namespace)
+        if (w.get("status") or {}).get("readyReplicas", 0)
+        < (w.get("spec") or {}).get("replicas", 1)
+    ]
+
+
+def _all_ready(kube: Kube, namespace: str) -> bool:
+    try:
+        return not _waiting_workloads(kube, namespace)
+    except KubeError:
+        return False
+
+
 def not_ready(kube: Kube, namespace: str) -> str:
     """'' when every Deployment and StatefulSet in the namespace has its replicas Ready;
-    else the first pod that holds one back, with its reason (and last log lines when it
-    crashes)."""
+    else the pod that holds one back and why, as the chart lab says it (readiness.pod_state:
+    the image it cannot pull, a crash with its last log lines, the scheduler's message, a
+    failing probe), a pod stuck for good first."""
     try:
-        waiting = [
-            w["metadata"]["name"]
-            for api, kind in _WORKLOADS
-            for w in kube.list_objects(api, kind, namespace)
-            if (w.get("status") or {}).get("readyReplicas", 0)
-            < (w.get("spec") or {}).get("replicas", 1)
-        ]
+        waiting = _waiting_workloads(kube, namespace)
         if not waiting:
             return ""
         pods = kube.list_objects("v1", "Pod", namespace)
     except KubeError as exc:
         return f"the cluster said: {exc}"
-    for pod in pods:
-        reason = pod_problem(pod)
-        if reason:
-            name = pod["metadata"]["name"]
-            if "CrashLoopBackOff" in reason or "Error" in reason:
-                try:
-                    log = str(
-                        kube.raw(
-                            "GET",
-                            f"/api/v1/namespaces/{namespace}/pods/{name}/log",
-                            query=[("tailLines", "5")],
-                        )
-                    ).strip()
-                except KubeError:
-                    log = ""
-                if log:
-                    reason += f"; last log lines: {' | '.join(log.splitlines()[-5:])}"
-            return f"pod {name}: {reason}"
-    return f"not Ready yet: {', '.join(waiting)}"
+    states = [
+        pod_state(kube, pod)
+        for pod in pods
+        if (pod.get("status") or {}).get("phase") != "Succeeded"
+        and not pod["metadata"].get("deletionTimestamp")
+    ]
+    explained = [s for s in states if not s.ready and s.detail != "starting"]
+    if not explained:
+        return f"not Ready yet: {', '.join(waiting)}"
+    return min(explained, key=_cause_first).describe()
+
+
+def _cause_first(state: PodState) -> int:
+    """The cause before its effects: a pod stuck for good (0), then one that crashed or
+    cannot be placed (1), then one waiting in an init container or on its probe (2)."""
+    if state.reason in STUCK:
+        return 0
+    return 2 if state.reason in ("Init", "NotReady") else 1
 
 
 def pod_problem(pod: dict[str, Any]) -> str:
-    """Why a pod is not Ready ('' when it is, or when it has finished)."""
+    """Why a task pod is not in the phase a check wants, from the recorded pod alone (a
+    check reads the cluster's record, not the live cluster): '' when it is starting or
+    has finished."""
     status = pod.get("status") or {}
     if status.get("phase") in ("Succeeded",):
         return ""

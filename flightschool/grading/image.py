@@ -84,7 +84,8 @@ def build(
     if docker is None:
         return "docker is not installed: building the image needs Docker"
     say(f"building {dockerfile_name} as {tag}")
-    args = [docker, "build", "--network", "host", "-f", str(dockerfile), "-t", tag]
+    # --force-rm: a step that fails leaves no stopped container behind on the engine
+    args = [docker, "build", "--force-rm", "--network", "host", "-f", str(dockerfile), "-t", tag]
     try:
         built = run([*args, str(files)], timeout=timeout, env={"DOCKER_BUILDKIT": "0"})
     except ToolError as exc:
