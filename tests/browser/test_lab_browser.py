@@ -210,3 +210,23 @@ def test_starting_an_exam_keeps_the_practice_files(lab_app: str, lab_tmp: Path, 
     exam_copy = lab_tmp / "workspace" / "exam" / "01-first-pod" / "pod.yaml"
     assert exam_copy.read_text() == starter
     screenshot(page, "exam-started")
+
+
+def test_every_lab_readme_table_fits_its_column_at_1280_px(lab_app: str, browser: Browser) -> None:
+    """A table wider than the README's column hides its last columns behind a scroll that a
+    learner may never find (lab 03's taints were cut off at 1280 px)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    clipped = []
+    try:
+        for lab in load_catalog(ROOT).labs.values():
+            page.goto(f"{lab_app}/lab-{lab.id}")
+            readme = page.locator(".st-key-lab_readme")
+            expect(readme).to_be_visible(timeout=30_000)
+            for n, table in enumerate(readme.locator("table").all()):
+                scroll, width = table.evaluate("t => [t.scrollWidth, t.clientWidth]")
+                if scroll > width + 1:
+                    clipped.append(f"{lab.id} table {n + 1}: {scroll} px in {width} px")
+    finally:
+        context.close()
+    assert not clipped, clipped

@@ -81,10 +81,13 @@ def render(ctx: Context, lab_id: str) -> None:
 
 
 # A README's wide table or code block scrolls inside its own column instead of spilling
-# over the controls beside it (the Reset button).
+# over the controls beside it (the Reset button). Inline code in a table cell (a label, a
+# taint) may break anywhere, so a table fits the column at 1280 px instead of hiding its
+# last columns behind a scroll.
 _README_CSS = """<style>
 .st-key-lab_readme { min-width: 0; overflow-x: hidden; }
 .st-key-lab_readme table { display: block; max-width: 100%; overflow-x: auto; }
+.st-key-lab_readme td code { overflow-wrap: anywhere; }
 .st-key-lab_readme pre { max-width: 100%; overflow-x: auto; }
 </style>"""
 
