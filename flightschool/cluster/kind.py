@@ -168,7 +168,7 @@ class KindCluster(ClientCache):
             if nodes and not waiting:
                 progress(f"all {len(nodes)} nodes Ready ({time.monotonic() - started:.0f} s)")
                 return
-            ready = len(nodes) - len([n for n in nodes if not n["ready"]])
+            ready = sum(1 for n in nodes if n["ready"])
             if ready != said:
                 progress(
                     f"{ready} of {expected} nodes Ready "
