@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import shutil
 import socket
 import sys
@@ -296,6 +297,11 @@ class EmbeddedCluster(ClientCache):
             # and the API server would queue past its in-flight limits. Every component
             # is ours and local: no limits.
             "disableQPSLimits": True,
+            # Each cluster keeps its data under a prefix of its own. An API server left
+            # running by an earlier cluster (its etcd gone) keeps dialling that etcd's
+            # port; a new cluster's etcd may get the same port, and under a shared prefix
+            # the old server, its controllers and its kwok would work on the new data.
+            "etcdPrefix": f"/flightschool/{secrets.token_hex(6)}",
         }
         if port is not None:
             options["kubeApiserverPort"] = port

@@ -684,7 +684,7 @@ def node_tag(pins: Pins | None = None) -> str:
 
 
 def _toolchain_inputs(_pins: Pins) -> list[str]:
-    return [toolchain.cache_key()]
+    return [toolchain.module_key()]
 
 
 def _service_steps(service: str, packages: str, image: str, what: str) -> tuple[Step, Step]:

@@ -243,6 +243,8 @@ def wait_default_service_account(kube: Kube, timeout: float) -> bool:
         wait_until(
             lambda: kube.get("v1", "ServiceAccount", "default", "default"),
             max(0.0, deadline - time.monotonic()),
-            0.1,
+            # one client, while the cluster starts: the controller manager makes it
+            # a few milliseconds after its controllers start; ask often
+            0.02,
         )
     )

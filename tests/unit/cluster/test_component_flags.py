@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flightschool.cluster import component_flags
 from flightschool.cluster.embedded import COMPONENTS
 
@@ -43,3 +45,26 @@ def test_the_controllers_labs_rely_on_are_enabled() -> None:
     }
     assert needed <= enabled
     assert len(enabled) == len(component_flags.CONTROLLERS)
+
+
+def test_a_lone_etcd_elects_itself_within_a_tenth_of_a_second() -> None:
+    args = _args("etcd")
+    assert int(args["election-timeout"]) <= 100
+    # etcd refuses an election timeout shorter than five heartbeats
+    assert int(args["election-timeout"]) >= 5 * int(args["heartbeat-interval"])
+
+
+def test_no_lab_lesson_or_chart_value_uses_an_api_group_the_cluster_does_not_serve() -> None:
+    disabled = set(component_flags.UNUSED_API_GROUPS)
+    served = _args("kube-apiserver")["runtime-config"].split(",")
+    assert {entry.removesuffix("=false") for entry in served} == disabled
+    root = Path(__file__).resolve().parents[3]
+    groups = {group.split("/")[0] for group in disabled}
+    users = [
+        path.relative_to(root).as_posix()
+        for folder in ("labs", "lessons", "cluster", "quizzes", "interviews")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".yaml", ".yml", ".md", ".py", ".json"}
+        and any(group in path.read_text(encoding="utf-8", errors="replace") for group in groups)
+    ]
+    assert users == [], f"these files use an API group the embedded cluster switches off: {users}"

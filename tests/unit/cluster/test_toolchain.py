@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from flightschool.cluster import toolchain
+from flightschool.core.proc import run
 
 
 def test_versions_are_read_from_the_single_pin_file() -> None:
@@ -81,3 +82,46 @@ def test_a_cluster_we_do_not_run_needs_only_the_clients(
     monkeypatch.setenv("FLIGHTSCHOOL_BACKEND", "embedded")
     with pytest.raises(toolchain.ToolchainError, match="lacks: kube-apiserver"):
         toolchain.find()
+
+
+def test_the_control_plane_is_one_executable_answering_to_each_name() -> None:
+    found = toolchain.find()
+    assert found is not None and found.bin_dir is not None
+    executable = found.bin_dir / "controlplane"
+    expected = {
+        "kube-apiserver": "Kubernetes v1.36.3",
+        "kube-controller-manager": "Kubernetes v1.36.3",
+        "kube-scheduler": "Kubernetes v1.36.3",
+        "etcd": "etcd Version: 3.6.8",
+        "kwok": "kwok version v0.8.0",
+    }
+    assert set(expected) == set(toolchain.CONTROL_PLANE)
+    for name, version in expected.items():
+        assert (found.bin_dir / name).samefile(executable), name
+        result = run([found.bin_dir / name, "--version"], timeout=30)
+        assert result.ok and version in result.stdout + result.stderr, (name, result.stderr)
+
+
+def test_the_control_plane_started_under_another_name_says_which_names_it_knows() -> None:
+    found = toolchain.find()
+    assert found is not None and found.bin_dir is not None
+    result = run([found.bin_dir / "controlplane"], timeout=30)
+    assert result.returncode == 2
+    assert "start me as kube-apiserver, kube-controller-manager" in result.stderr
+
+
+def test_the_cache_follows_our_launcher_while_the_module_key_follows_the_pins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("go.mod", "go.sum"):
+        (tmp_path / name).write_text((toolchain.toolchain_dir() / name).read_text())
+    (tmp_path / "controlplane").mkdir()
+    launcher = tmp_path / "controlplane" / "main.go"
+    launcher.write_text("package main\n")
+    monkeypatch.setattr(toolchain, "toolchain_dir", lambda: tmp_path)
+    module, cache = toolchain.module_key(), toolchain.cache_key()
+    launcher.write_text("package main\n\nfunc main() {}\n")
+    assert toolchain.module_key() == module  # the image kit's node binaries stay cached
+    assert toolchain.cache_key() != cache  # a changed launcher is rebuilt
+    (tmp_path / "go.sum").write_text("changed\n")
+    assert toolchain.module_key() != module
