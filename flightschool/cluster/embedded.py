@@ -56,6 +56,9 @@ def _port_free(port: int) -> bool:
     if not 0 < port < 65536:
         raise ClusterError(f"port {port} is not a TCP port (1-65535)")
     with socket.socket() as s:
+        # As the components bind (Go sets SO_REUSEADDR): connections of a stopped
+        # component still in TIME_WAIT do not hold its port, a listening program does.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -248,22 +251,40 @@ class EmbeddedCluster(ClientCache):
                     f"Creating the embedded cluster {self.cluster!r} (Kubernetes {tc.versions.kubernetes})"
                 )
                 self._create(tc, port)
-            self._wait_ready(pools, restarted)
+            try:
+                self._wait_ready(pools, restarted)
+            except ClusterError:
+                # Nothing of a cluster that never became ready keeps running (or its ports);
+                # its data and logs stay for the message's "see ...", and the next `up`
+                # restarts it.
+                self._stop(tc, purge=False)
+                raise
         progress(f"Cluster ready in {time.monotonic() - started:.1f} s. {self.env_line()}")
         return self.status()
 
     def _wait_ready(self, pools: NodePools, restarted: datetime | None = None) -> None:
-        """Nodes go in as soon as the API server answers; then wait for the controllers."""
+        """Nodes go in as soon as the API server answers: its post-start hooks (RBAC roles,
+        priority classes) take a second more, which kwok need not wait for. Then wait for
+        the server to be ready and for the controllers."""
         from flightschool.cluster import nodes as node_pool
 
         kube = Kube(self.kubeconfig())
-        if not wait_until(kube.healthy, READY_TIMEOUT, 0.05):
+        copies = settings.current().node_pool_copies
+
+        def nodes_created() -> bool:
+            try:
+                self._ensure_nodes(kube, pools, copies)
+            except KubeError:
+                return False  # not serving yet
+            return True
+
+        if not wait_until(nodes_created, READY_TIMEOUT, 0.05) or not wait_until(
+            kube.healthy, READY_TIMEOUT, 0.05
+        ):
             raise ClusterError(
                 f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
             )
         self._ensure_watcher()
-        copies = settings.current().node_pool_copies
-        self._ensure_nodes(kube, pools, copies)
         names = set(node_pool.node_names(pools, copies))
 
         def all_ready() -> bool:
@@ -358,8 +379,11 @@ class EmbeddedCluster(ClientCache):
         args = ["-c", str(config)]
         for stage in stage_files:
             args += ["-c", str(stage)]
+        from flightschool.cluster import pki  # cryptography: only on the cold path
+
         # No --wait: _wait_ready awaits readiness, creating the nodes meanwhile.
         try:
+            pki.write_cluster_pki(self.cluster_dir / "pki")  # kwokctl keeps what it finds
             self._kwokctl(
                 tc,
                 *args,
@@ -435,20 +459,25 @@ class EmbeddedCluster(ClientCache):
         tc = toolchain.find()
         self.forget_ready()
         with self._lock():
-            pids = [
-                pid for pid in self._pids().values() if pid
-            ]  # before kwokctl removes the pid files
-            self._stop_watcher()
-            if (self.cluster_dir / "kwok.yaml").exists() and tc is not None:
-                self._kwokctl(tc, "delete" if purge else "stop", "cluster", "--name", self.cluster)
-            _terminate(pids)  # whatever kwokctl left behind
-            if purge:
-                shutil.rmtree(self.cluster_dir, ignore_errors=True)
-                for child in self.state.iterdir() if self.state.exists() else []:
-                    if child.name != "up.lock":
-                        shutil.rmtree(
-                            child, ignore_errors=True
-                        ) if child.is_dir() else child.unlink()
+            self._stop(tc, purge)
+
+    def _stop(self, tc: toolchain.Toolchain | None, purge: bool) -> None:
+        """Stop every process of the cluster (and remove its data with `purge`); the
+        caller holds the lock."""
+        pids = [pid for pid in self._pids().values() if pid]  # before kwokctl removes the pid files
+        self._stop_watcher()
+        if (self.cluster_dir / "kwok.yaml").exists() and tc is not None:
+            self._kwokctl(tc, "delete" if purge else "stop", "cluster", "--name", self.cluster)
+        _terminate(pids)  # whatever kwokctl left behind
+        if purge:
+            shutil.rmtree(self.cluster_dir, ignore_errors=True)
+            for child in self.state.iterdir() if self.state.exists() else []:
+                if child.name == "up.lock":
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink()
 
     def lab_namespace(self, name: str) -> str:
         return name

@@ -238,13 +238,19 @@ def _set_metadata(
 
 
 def wait_default_service_account(kube: Kube, timeout: float) -> bool:
+    """True once the `default` namespace has its ServiceAccount, false after `timeout`.
+    A watch, not a poll: `up` returns the moment the controller manager makes it."""
     deadline = time.monotonic() + timeout
-    return bool(
-        wait_until(
-            lambda: kube.get("v1", "ServiceAccount", "default", "default"),
-            max(0.0, deadline - time.monotonic()),
-            # one client, while the cluster starts: the controller manager makes it
-            # a few milliseconds after its controllers start; ask often
-            0.02,
-        )
-    )
+    query = [("watch", "1"), ("fieldSelector", "metadata.name=default")]
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            for event in kube.stream(
+                "/api/v1/namespaces/default/serviceaccounts",
+                [*query, ("timeoutSeconds", str(max(1, int(remaining))))],
+                timeout=remaining + 1,
+            ):
+                if event.get("type") in ("ADDED", "MODIFIED"):
+                    return True
+        except KubeError:
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+    return False

@@ -94,3 +94,42 @@ def _scheduler_port(cluster: EmbeddedCluster) -> int:
             if component["name"] == "kube-scheduler":
                 return int(component["ports"][0]["port"])
     raise AssertionError("no kube-scheduler in kwok.yaml")
+
+
+def test_an_up_that_never_gets_ready_stops_every_process_and_the_next_up_restarts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Here the controller manager "never" makes the default ServiceAccount: the cluster's
+    processes are stopped (nothing keeps running, or holds its ports), its logs stay for
+    the message, and the next `up` restarts it."""
+    from flightschool.cluster import embedded
+
+    monkeypatch.setenv("FLIGHTSCHOOL_DATA_DIR", str(tmp_path / "data"))
+    cluster = EmbeddedCluster("fs-never-ready")
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(embedded, "wait_default_service_account", lambda _kube, _t: False)
+            with pytest.raises(ClusterError, match="default ServiceAccount was not created"):
+                cluster.up(progress=lambda _m: None)
+        components = cluster.status().components
+        assert len(components) == 6
+        assert not any(c["alive"] for c in components), components
+        assert not any(pid_alive(pid) for pid in _pids_of(cluster)), "a process outlived up"
+        assert (cluster.cluster_dir / "logs" / "kube-apiserver.log").stat().st_size > 0
+        assert cluster.up(progress=lambda _m: None).healthy
+    finally:
+        cluster.down(purge=True)
+
+
+def _pids_of(cluster: EmbeddedCluster) -> list[int]:
+    """Every process started from this cluster's folder, found by its command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(cluster.cluster_dir).encode() in command:
+                found.append(int(entry.name))
+    return found
