@@ -37,7 +37,11 @@ def run_step(
     *,
     learner_kubeconfig: Path,
     load_image: ImageLoader | None = None,
+    failing_before_install: Callable[[HelmOutcome], list[str]] | None = None,
 ) -> tuple[HelmOutcome, DeployOutcome]:
+    """`failing_before_install`: the titles of the lab's checks on the rendered values and
+    the DAG that fail. Any at all stops the step before the image build: an install and a
+    run take minutes, and could not pass with values the lab already refuses."""
     spec, chart = lab.spec.deploy, lab.spec.chart
     assert spec is not None and chart is not None
     say = on_line or (lambda _line: None)
@@ -47,6 +51,11 @@ def run_step(
     )
     if rendered.unavailable or rendered.error or rendered.schema_errors:
         out.stopped = "the chart did not render with your values, so nothing was deployed"
+        return rendered, out
+    failing = failing_before_install(rendered) if failing_before_install else []
+    if failing:
+        out.stopped = "nothing was built or installed, as these fail first: " + "; ".join(failing)
+        say(f"Stopped before the build: {len(failing)} check(s) on your values or DAG fail.")
         return rendered, out
     out.build_error = image.build(files, spec.dockerfile, spec.image, say, spec.build_timeout)
     if out.build_error:

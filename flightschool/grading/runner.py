@@ -10,13 +10,14 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from pathlib import Path
 
 from flightschool.cluster.identity import LearnerAccess
 from flightschool.cluster.kube import ClusterUnreachable, Kube, KubeError
 from flightschool.content.labs import Check, HelmCheck, ImageCheck, Lab, PythonCheck
 from flightschool.grading import airflow, deploy, helm, image
-from flightschool.grading.artifacts import Artifacts, ImageOutcome
+from flightschool.grading.artifacts import Artifacts, HelmOutcome, ImageOutcome
 from flightschool.grading.pychecks import PythonChecks
 from flightschool.grading.registry import evaluate
 from flightschool.grading.report import CheckResult, Report
@@ -125,6 +126,14 @@ def _prepare(
             learner=learner,
         )
     if run_deploy:
+        default = lab.spec.namespace_names()[0]
+        early = [c for c in checks if c.step == "airflow" or _reads_rendered_values(c)]
+
+        def failing_before_install(rendered: HelmOutcome) -> list[str]:
+            view = ClusterView(kube, names, default, replace(artifacts, helm=rendered))
+            nothing = PythonChecks([], lab.folder)
+            return [c.title for c in early if not _attempt(c, view, lab, nothing)[0]]
+
         artifacts.helm, artifacts.deploy = deploy.run_step(
             lab,
             kube,
@@ -133,6 +142,7 @@ def _prepare(
             on_output,
             learner_kubeconfig=learner.kubeconfig,
             load_image=load_image,
+            failing_before_install=failing_before_install,
         )
     elif run_chart:
         artifacts.helm = helm.run_step(
@@ -145,6 +155,11 @@ def _prepare(
             wanted_ready=[n for c in checks if isinstance(c, HelmCheck) for n in c.ready],
         )
     return artifacts
+
+
+def _reads_rendered_values(check: Check) -> bool:
+    """A chart check decided by the rendered values alone, before any install."""
+    return isinstance(check, HelmCheck) and not check.installed
 
 
 def _image_step(

@@ -26,6 +26,7 @@ from flightschool.grading.report import Report
 from tests.charts import proof_chart
 from tests.conftest import ROOT
 from tests.kind_fixtures import remove_lab_namespaces
+from tests.lab_corpus import Case, load_cases
 
 pytestmark = pytest.mark.kind
 
@@ -67,6 +68,27 @@ def _stamped(line: str) -> None:
 
 def _failing(report: Report) -> dict[str, str]:
     return {c.id: c.message for c in report.checks if not c.passed}
+
+
+CASES = load_cases(LAB)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_capstone_near_miss_fails_its_checks_and_stops_before_the_build(
+    case: Case, lab: Lab, kind_cluster: KindCluster, tmp_path: Path
+) -> None:
+    """Values or a DAG the render-level checks refuse: graded in seconds, nothing installed."""
+    kube = Kube(kind_cluster.kubeconfig())
+    names = session.prepare(lab, kind_cluster, kube)
+    lines: list[str] = []
+    folder = case.materialise(lab, tmp_path)
+    report = session.check(lab, kind_cluster, folder, on_output=lines.append)
+    failed = _failing(report)
+    assert sorted(failed) == list(case.fails), failed
+    assert "nothing was built or installed, as these fail first" in failed["dag-run"]
+    assert not [line for line in lines if "docker build" in line or "Installing" in line], lines
+    namespace = names["lab-airflow-kind"]
+    assert kube.get("apps/v1", "Deployment", "airflow-scheduler", namespace) is None
 
 
 @pytest.mark.timeout(1800)  # two gradings, a chart install and a DAG run on shared nodes
