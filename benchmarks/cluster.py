@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml
 
-from benchmarks.common import report, timed
+from benchmarks.common import at_rest, report, timed
 from flightschool.cluster import nodes, toolchain
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.core.proc import run
@@ -175,8 +175,10 @@ def main() -> int:
     ours_s, bare_s, bare_mb = [], [], []
     for i in range(runs):
         name = f"bench-{i}"
+        at_rest(window=2.0)  # each start on an idle machine: the last cluster's exit settles
         ours_s.append(ours(name))
         EmbeddedCluster(name).down(purge=True)
+        at_rest(window=2.0)
         seconds, mb = bare(f"bare-{i}", tmp / "bare", config_args, bare_bin, nodes_file)
         bare_s.append(seconds)
         bare_mb.append(mb)

@@ -270,7 +270,8 @@ def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
         )
         for n, (name, package) in enumerate(BUILDS.items(), start=1):
             step_start = time.monotonic()
-            progress(f"[{n}/{total}] {name} … (elapsed {time.monotonic() - started:.0f} s)")
+            what = f"{name} ({', '.join(CONTROL_PLANE)})" if name == "controlplane" else name
+            progress(f"[{n}/{total}] {what} … (elapsed {time.monotonic() - started:.0f} s)")
             code = stream(
                 [
                     go,
