@@ -274,8 +274,10 @@ class EmbeddedCluster(ClientCache):
         def nodes_created() -> bool:
             try:
                 self._ensure_nodes(kube, pools, copies)
-            except KubeError:
-                return False  # not serving yet
+            except KubeError as exc:
+                if exc.status in (0, 429) or exc.status >= 500:
+                    return False  # not serving yet, or still starting
+                raise ClusterError(f"the API server refused the lab's nodes: {exc}") from exc
             return True
 
         if not wait_until(nodes_created, READY_TIMEOUT, 0.05) or not wait_until(
