@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from flightschool.cluster.identity import write_private
 
 ADMIN_USER = "kwok-admin"  # the names kwokctl itself gives, so logs and audits read the same
 ADMIN_GROUP = "system:masters"
@@ -73,10 +74,14 @@ def write_cluster_pki(folder: Path) -> None:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for stem, cert, key in (("ca", ca_cert, ca_key), ("admin", admin_cert, admin_key)):
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,  # "EC PRIVATE KEY", as Go writes it
+            serialization.NoEncryption(),
+        )
+        write_private(folder / f"{stem}.key", pem.decode())  # makes the folder owner-only
         (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        _write_private(folder / f"{stem}.key", key)
 
 
 def _builder(
@@ -108,15 +113,3 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
-
-
-def _write_private(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    """Owner-only from the first byte: the file is created 0600, not narrowed after."""
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,  # "EC PRIVATE KEY", as Go writes it
-        serialization.NoEncryption(),
-    )
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
