@@ -349,7 +349,9 @@ def spawn(
 
 
 def pid_alive(pid: int) -> bool:
-    """True if `pid` is a running (not zombie) process."""
+    """True if `pid` is a running process. Its main thread turns zombie as soon as it
+    exits, while the other threads may still be closing the files and sockets they share:
+    the process counts as gone only once the main thread is all that is left."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -358,9 +360,13 @@ def pid_alive(pid: int) -> bool:
         return True
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state != "Z":
+            return True
+        return any(True for task in Path(f"/proc/{pid}/task").iterdir() if task.name != str(pid))
+    except FileNotFoundError:
+        return False  # reaped meanwhile
     except (OSError, IndexError):
         return True
-    return state != "Z"
 
 
 def replace_process(args: Sequence[str | os.PathLike[str]]) -> None:
