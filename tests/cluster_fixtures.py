@@ -85,3 +85,14 @@ def lab01(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyP
     found = load_catalog(project_root()).labs["01-first-pod"]
     session.start(found, embedded)
     return found
+
+
+def component_port(cluster: EmbeddedCluster, name: str) -> int:
+    """The port a component of `cluster` listens on, from kwokctl's record of it."""
+    from flightschool.core import safeyaml
+
+    for _line, doc in safeyaml.load_all(safeyaml.read_text(cluster.cluster_dir / "kwok.yaml")):
+        for component in doc.get("components") or []:
+            if component["name"] == name:
+                return int(component["ports"][0]["port"])
+    raise AssertionError(f"no {name} in kwok.yaml")

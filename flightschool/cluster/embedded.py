@@ -338,7 +338,7 @@ class EmbeddedCluster(ClientCache):
                 etcdctlBinary=str(tc.path("etcd")),
                 kubectlBinary=str(tc.path("kubectl")),
             )
-        patches = component_flags.patches()
+        patches = component_flags.patches(self.cluster_dir / "pki")
         config.write_text(
             yaml.safe_dump_all(
                 [

@@ -38,6 +38,8 @@ BUILDS: dict[str, str] = {
     "kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl",
     "helm": "helm.sh/helm/v3/cmd/helm",
 }
+# beside the control-plane executable: each component's --version answer (_record_versions)
+VERSIONS_DIR = "controlplane.versions"
 # what a toolchain folder holds, under these names (links or executables of their own)
 BINARIES = (*CONTROL_PLANE, "kubectl", "kwokctl", "helm")
 CLIENTS = ("kubectl", "helm")
@@ -122,7 +124,7 @@ def module_key() -> str:
 def cache_key() -> str:
     """module_key, and a digest of our own Go sources (the control-plane launcher)."""
     digest = hashlib.sha256()
-    for path in sorted(toolchain_dir().glob("*/*.go")):
+    for path in sorted(toolchain_dir().rglob("*.go")):
         digest.update(path.read_bytes())
     return f"{module_key()}-{digest.hexdigest()[:8]}"
 
@@ -299,6 +301,7 @@ def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
             progress(f"[{n}/{total}] {name} built in {time.monotonic() - step_start:.0f} s")
         for name in CONTROL_PLANE:
             (staging / name).symlink_to("controlplane")
+        _record_versions(staging)
         _copy_default_stages(go, _stages_dir(staging))
         manifest = {
             "versions": versions.__dict__,
@@ -310,6 +313,22 @@ def build(go: str, progress: Callable[[str], None] = print) -> Toolchain:
         staging.rename(final)
         progress(f"Toolchain ready in {time.monotonic() - started:.0f} s: {final}")
         return Toolchain(final, versions, "built")
+
+
+def _record_versions(bin_dir: Path) -> None:
+    """Each control-plane component's own `--version` answer, in the folder the executable
+    reads it from before its packages initialize (controlplane/component): kwokctl asks all
+    five before it starts any."""
+    folder = bin_dir / VERSIONS_DIR
+    folder.mkdir()
+    for name in CONTROL_PLANE:
+        result = run([bin_dir / name, "--version"], timeout=60)
+        if not result.ok or not result.stdout:
+            raise ToolchainError(
+                f"the control plane just built does not start as {name} (exit "
+                f"{result.returncode}): {result.stderr.strip()[-500:]}"
+            )
+        (folder / name).write_text(result.stdout, encoding="utf-8")
 
 
 def verify_versions(tc: Toolchain) -> dict[str, str]:

@@ -16,6 +16,7 @@ import pytest
 from flightschool.cluster.backend import ClusterError
 from flightschool.cluster.embedded import EmbeddedCluster
 from flightschool.core.proc import Result, pid_alive, run
+from tests.cluster_fixtures import component_port
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.cluster
@@ -73,7 +74,7 @@ def test_a_port_taken_at_restart_is_named_at_once(
         from flightschool.cluster.embedded import taken_ports
 
         with socket.socket() as squatter:
-            port = _scheduler_port(cluster)
+            port = component_port(cluster, "kube-scheduler")
             squatter.bind(("127.0.0.1", port))
             squatter.listen()
             assert taken_ports(cluster.cluster_dir / "kwok.yaml", ["kube-scheduler"])
@@ -84,16 +85,6 @@ def test_a_port_taken_at_restart_is_named_at_once(
         assert cluster.up(progress=lambda _m: None).healthy  # port free again: restarts
     finally:
         cluster.down(purge=True)
-
-
-def _scheduler_port(cluster: EmbeddedCluster) -> int:
-    from flightschool.core import safeyaml
-
-    for _line, doc in safeyaml.load_all(safeyaml.read_text(cluster.cluster_dir / "kwok.yaml")):
-        for component in doc.get("components") or []:
-            if component["name"] == "kube-scheduler":
-                return int(component["ports"][0]["port"])
-    raise AssertionError("no kube-scheduler in kwok.yaml")
 
 
 def test_an_up_that_never_gets_ready_stops_every_process_and_the_next_up_restarts(

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"flightschool.local/toolchain/controlplane/component"
 	"github.com/spf13/pflag"
 	"go.etcd.io/etcd/server/v3/etcdmain"
 	"k8s.io/client-go/kubernetes"
@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	switch name := filepath.Base(os.Args[0]); name {
+	switch name := component.Of(os.Args[0]); name {
 	case "kube-apiserver":
 		os.Exit(cli.Run(apiserver.NewAPIServerCommand()))
 	case "kube-controller-manager":
@@ -41,7 +41,7 @@ func main() {
 		os.Exit(cli.Run(scheduler.NewSchedulerCommand()))
 	case "etcd":
 		etcdmain.Main(os.Args)
-	case "kwok", "kwok-controller":
+	case "kwok":
 		os.Exit(runKwok())
 	default:
 		fmt.Fprintf(os.Stderr, "%s: start me as kube-apiserver, kube-controller-manager, kube-scheduler, etcd or kwok\n", name)

@@ -7,17 +7,19 @@ from pathlib import Path
 from flightschool.cluster import component_flags
 from flightschool.cluster.embedded import COMPONENTS
 
+PKI = Path("/clusters/lab/pki")
+
 
 def _args(name: str) -> dict[str, str]:
-    patch = next(p for p in component_flags.patches() if p["name"] == name)
+    patch = next(p for p in component_flags.patches(PKI) if p["name"] == name)
     return {a["key"]: a["value"] for a in patch.get("extraArgs", [])}
 
 
 def test_patches_name_only_real_components_once() -> None:
-    names = [p["name"] for p in component_flags.patches()]
+    names = [p["name"] for p in component_flags.patches(PKI)]
     assert sorted(names) == sorted(set(names))
     assert set(names) <= set(COMPONENTS)
-    for patch in component_flags.patches():
+    for patch in component_flags.patches(PKI):
         for arg in patch.get("extraArgs", []):
             assert set(arg) == {"key", "value"} and not arg["key"].startswith("-")
             assert isinstance(arg["value"], str)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,41 @@ def test_the_control_plane_is_one_executable_answering_to_each_name() -> None:
         assert (found.bin_dir / name).samefile(executable), name
         result = run([found.bin_dir / name, "--version"], timeout=30)
         assert result.ok and version in result.stdout + result.stderr, (name, result.stderr)
+
+
+def test_version_answers_come_from_the_build_record_which_matches_the_full_program(
+    tmp_path: Path,
+) -> None:
+    """kwokctl asks each component for its version before starting any: the executable
+    answers from the record the build wrote beside it, the same text its full start gives
+    (a copy of it without the record answers the full way)."""
+    found = toolchain.find()
+    assert found is not None and found.bin_dir is not None
+    record = found.bin_dir / toolchain.VERSIONS_DIR
+    copy = tmp_path / "controlplane"
+    shutil.copy2(found.bin_dir / "controlplane", copy)
+    for name in (*toolchain.CONTROL_PLANE, "kwok-controller"):
+        (tmp_path / name).symlink_to(copy.name)
+    for name in toolchain.CONTROL_PLANE:
+        full = run([tmp_path / name, "--version"], timeout=30)
+        assert full.ok and full.stdout == (record / name).read_text(), name
+        assert run([found.bin_dir / name, "--version"], timeout=30).stdout == full.stdout
+
+    (tmp_path / toolchain.VERSIONS_DIR).mkdir()
+    (tmp_path / toolchain.VERSIONS_DIR / "etcd").write_text("etcd Version: 0.0.1-recorded\n")
+    (tmp_path / toolchain.VERSIONS_DIR / "kwok").write_text("kwok version v0.0.2-recorded\n")
+    assert (
+        run([tmp_path / "etcd", "--version"], timeout=30).stdout == "etcd Version: 0.0.1-recorded\n"
+    )
+    # kwokctl starts kwok under the name kwok-controller: the same component
+    kwok = run([tmp_path / "kwok-controller", "--version"], timeout=30)
+    assert kwok.stdout == "kwok version v0.0.2-recorded\n"
+    # only a bare --version is answered early: anything else is the full program's
+    assert (
+        "Usage"
+        in run([tmp_path / "etcd", "--help"], timeout=30).stdout
+        + run([tmp_path / "etcd", "--help"], timeout=30).stderr
+    )
 
 
 def test_the_control_plane_started_under_another_name_says_which_names_it_knows() -> None:
