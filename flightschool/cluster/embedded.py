@@ -263,9 +263,11 @@ class EmbeddedCluster(ClientCache):
         return self.status()
 
     def _wait_ready(self, pools: NodePools, restarted: datetime | None = None) -> None:
-        """Nodes go in as soon as the API server answers: its post-start hooks (RBAC roles,
-        priority classes) take a second more, which kwok need not wait for. Then wait for
-        the server to be ready and for the controllers."""
+        """Nodes go in as soon as the API server answers, and kwok makes them Ready while
+        the server's post-start hooks (RBAC roles, priority classes) take a second more.
+        Then wait for the server to be ready and for the controllers, and only then start
+        the outcome watcher: a Python start would compete for the CPU with the controller
+        manager's."""
         from flightschool.cluster import nodes as node_pool
 
         kube = Kube(self.kubeconfig())
@@ -280,25 +282,26 @@ class EmbeddedCluster(ClientCache):
                 raise ClusterError(f"the API server refused the lab's nodes: {exc}") from exc
             return True
 
-        if not wait_until(nodes_created, READY_TIMEOUT, 0.05) or not wait_until(
-            kube.healthy, READY_TIMEOUT, 0.05
-        ):
-            raise ClusterError(
-                f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
-            )
-        self._ensure_watcher()
         names = set(node_pool.node_names(pools, copies))
 
         def all_ready() -> bool:
             ready = {n["metadata"]["name"] for n in kube.nodes() if node_summary(n)["ready"]}
-            return names <= ready
+            # After a restart the nodes' Ready is the old kwok's: wait for the new one to
+            # hold their leases, or it would not play their pods yet.
+            return names <= ready and (restarted is None or _leases_renewed(kube, names, restarted))
 
+        not_ready = f"the API server did not become ready; see {self.cluster_dir / 'logs'}"
+        if not wait_until(nodes_created, READY_TIMEOUT, 0.05):
+            raise ClusterError(not_ready)
         if not wait_until(all_ready, READY_TIMEOUT, 0.05):
             raise ClusterError("nodes did not become Ready; see the kwok-controller log")
+        if not wait_until(kube.healthy, READY_TIMEOUT, 0.05):
+            raise ClusterError(not_ready)
         if not wait_default_service_account(kube, READY_TIMEOUT):
             raise ClusterError(
                 "the default ServiceAccount was not created; see the controller manager log"
             )
+        self._ensure_watcher()
 
     def _create(self, tc: toolchain.Toolchain, port: int | None) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
