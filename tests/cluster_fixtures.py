@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flightschool.cluster.embedded import EmbeddedCluster
+from flightschool.cluster.embedded import EmbeddedCluster, listed_ports
 from flightschool.cluster.kube import Kube
 from flightschool.content.catalog import load_catalog
 from flightschool.content.labs import Lab
@@ -89,10 +89,7 @@ def lab01(embedded: EmbeddedCluster, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def component_port(cluster: EmbeddedCluster, name: str) -> int:
     """The port a component of `cluster` listens on, from kwokctl's record of it."""
-    from flightschool.core import safeyaml
-
-    for _line, doc in safeyaml.load_all(safeyaml.read_text(cluster.cluster_dir / "kwok.yaml")):
-        for component in doc.get("components") or []:
-            if component["name"] == name:
-                return int(component["ports"][0]["port"])
+    for component, port in listed_ports(cluster.cluster_dir / "kwok.yaml"):
+        if component == name:
+            return port
     raise AssertionError(f"no {name} in kwok.yaml")

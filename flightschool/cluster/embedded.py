@@ -66,24 +66,34 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def taken_ports(config: Path, components: list[str]) -> list[tuple[str, int]]:
-    """(component, port) for each port these components listen on that something else holds
-    now, read from kwokctl's record of the cluster: a restart would fail on them, slowly."""
+def listed_ports(config: Path) -> list[tuple[str, int]]:
+    """(component, port) for each port kwokctl's record of the cluster lists; none when the
+    record cannot be read (kwokctl itself will say what is wrong)."""
     try:
         documents = safeyaml.load_all(safeyaml.read_text(config))
     except safeyaml.YAMLSyntaxError:
-        return []  # no readable record: kwokctl itself will say what is wrong
-    taken: list[tuple[str, int]] = []
+        return []
+    listed: list[tuple[str, int]] = []
     for _line, doc in documents:
-        listed = doc.get("components") if isinstance(doc, dict) else None
-        for component in listed if isinstance(listed, list) else []:
-            if not isinstance(component, dict) or component.get("name") not in components:
+        components = doc.get("components") if isinstance(doc, dict) else None
+        for component in components if isinstance(components, list) else []:
+            if not isinstance(component, dict):
                 continue
             for entry in component.get("ports") or []:
                 port = entry.get("port") if isinstance(entry, dict) else None
-                if isinstance(port, int) and 0 < port < 65536 and not _port_free(port):
-                    taken.append((str(component["name"]), port))
-    return taken
+                if isinstance(port, int) and 0 < port < 65536:
+                    listed.append((str(component.get("name")), port))
+    return listed
+
+
+def taken_ports(config: Path, components: list[str]) -> list[tuple[str, int]]:
+    """(component, port) for each port these components listen on that something else holds
+    now: a restart would fail on them, slowly."""
+    return [
+        (name, port)
+        for name, port in listed_ports(config)
+        if name in components and not _port_free(port)
+    ]
 
 
 class EmbeddedCluster(ClientCache):
