@@ -95,8 +95,8 @@ def patches(pki: Path) -> list[dict[str, Any]]:
             ),
             # The API server holds most of the cluster's memory. Letting its heap grow by
             # half before a collection (the default: double) keeps about 40 MB less
-            # resident; start time did not change. Lower values save a little more
-            # memory and collect more often.
+            # resident. Lower values save a little more memory and collect more often.
+            # The launcher relaxes this while the server starts (controlplane/startgc.go).
             "extraEnvs": _env(GOGC="50"),
         },
         {

@@ -572,6 +572,16 @@ def test_the_api_server_runs_with_the_patched_environment(embedded: EmbeddedClus
     assert b"GOGC=50" in environ
 
 
+def test_the_api_server_is_back_at_its_gogc_once_it_serves(kube: Kube) -> None:
+    """The launcher (startgc.go) relaxes the API server's collector only while it starts; a
+    server left relaxed would hold several times the heap it needs."""
+    metrics = kube.raw("GET", "/metrics", content_type="text/plain")
+    [gogc] = [
+        line.split()[1] for line in metrics.splitlines() if line.startswith("go_gc_gogc_percent ")
+    ]
+    assert float(gogc) == 50
+
+
 def test_the_control_plane_runs_one_executable_under_five_names(
     embedded: EmbeddedCluster,
 ) -> None:

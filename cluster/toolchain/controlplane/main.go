@@ -33,6 +33,7 @@ import (
 func main() {
 	switch name := component.Of(os.Args[0]); name {
 	case "kube-apiserver":
+		relaxGCWhileStarting(os.Args[1:])
 		os.Exit(cli.Run(apiserver.NewAPIServerCommand()))
 	case "kube-controller-manager":
 		awaitHealthyAPIServer(os.Args[1:])
