@@ -182,11 +182,22 @@ def release(
 
 
 def _describe(kubeconfig: Path, namespace: str) -> str:
-    pods = run([_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "describe", "pods"],
-               timeout=60)  # fmt: skip
-    logs = run([_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace, "logs",
-                "-l", "app.kubernetes.io/name=flightschool", "--tail", "40"], timeout=60)  # fmt: skip
-    return "\n" + pods.stdout[-4000:] + logs.stdout[-3000:] + logs.stderr[-500:]
+    """Why the release is not Ready, most telling first: each app container's waiting
+    reason and message with its node, the namespace's events, then the app pods and logs
+    (a whole `describe pods` ran past the cut and hid the waiting message)."""
+    kubectl = [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace]
+    app = ["-l", "app.kubernetes.io/name=flightschool"]
+    waiting = run([*kubectl, "get", "pods", *app, "-o", "jsonpath={range .items[*]}"
+                   "{.metadata.name} on {.spec.nodeName}:{range .status.containerStatuses[*]}"
+                   " {.state.waiting.reason} {.state.waiting.message}{end}{'\\n'}{end}"],
+                  timeout=60)  # fmt: skip
+    events = run([*kubectl, "get", "events", "--sort-by=.lastTimestamp"], timeout=60)
+    pods = run([*kubectl, "describe", "pods", *app], timeout=60)
+    logs = run([*kubectl, "logs", *app, "--tail", "40"], timeout=60)
+    return "\n".join(
+        ["", waiting.stdout[-2000:], events.stdout[-3000:], pods.stdout[-3000:],
+         logs.stdout[-2000:] + logs.stderr[-500:]]
+    )  # fmt: skip
 
 
 def _health(url: str) -> str:
