@@ -21,6 +21,7 @@ from flightschool.cluster import images
 from flightschool.cluster.kind import KindCluster
 from flightschool.cluster.kube import Kube, wait_until
 from flightschool.cluster.namespaces import APP_BINDING, MANAGED_LABEL
+from flightschool.cluster.readiness import pod_state
 from flightschool.core.proc import Result, pid_alive, run, spawn
 from tests.browser.conftest import browser, free_port, screenshot
 from tests.conftest import ROOT
@@ -182,20 +183,23 @@ def release(
 
 
 def _describe(kubeconfig: Path, namespace: str) -> str:
-    """Why the release is not Ready, most telling first: each app container's waiting
-    reason and message with its node, the namespace's events, then the app pods and logs
-    (a whole `describe pods` ran past the cut and hid the waiting message)."""
+    """Why the release is not Ready, most telling first: each app pod's state as the chart
+    lab explains it (readiness.pod_state: waiting reason and message, crash log tail), the
+    namespace's events, then the app pods and logs (a whole `describe pods` ran past the
+    cut and hid the waiting message)."""
     kubectl = [_kubectl(), "--kubeconfig", kubeconfig, "-n", namespace]
-    app = ["-l", "app.kubernetes.io/name=flightschool"]
-    waiting = run([*kubectl, "get", "pods", *app, "-o", "jsonpath={range .items[*]}"
-                   "{.metadata.name} on {.spec.nodeName}:{range .status.containerStatuses[*]}"
-                   " {.state.waiting.reason} {.state.waiting.message}{end}{'\\n'}{end}"],
-                  timeout=60)  # fmt: skip
+    label = "app.kubernetes.io/name=flightschool"
+    app = ["-l", label]
+    kube = Kube(kubeconfig)
+    states = "\n".join(
+        f"{pod_state(kube, pod).describe()} (node {pod['spec'].get('nodeName')})"
+        for pod in kube.list_objects("v1", "Pod", namespace, label)
+    )
     events = run([*kubectl, "get", "events", "--sort-by=.lastTimestamp"], timeout=60)
     pods = run([*kubectl, "describe", "pods", *app], timeout=60)
     logs = run([*kubectl, "logs", *app, "--tail", "40"], timeout=60)
     return "\n".join(
-        ["", waiting.stdout[-2000:], events.stdout[-3000:], pods.stdout[-3000:],
+        ["", states[-2000:], events.stdout[-3000:], pods.stdout[-3000:],
          logs.stdout[-2000:] + logs.stderr[-500:]]
     )  # fmt: skip
 
